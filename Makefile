@@ -1,0 +1,36 @@
+# The front door. On a fresh Debian 12 machine, as root:
+#   make test   install dependencies, build, run the whole test suite
+#   make demo   install dependencies, build, run the main job
+#
+# Other targets: deps, build, clean, format. Variables: BUILD_DIR, JOBS.
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNASPRUNE_WERROR=ON
+
+.PHONY: all deps build test demo clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Everything but the `bench` label; a run that finds no test fails.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(JOBS) \
+	  -LE bench --timeout 900
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,265 @@
+#include "common/genome/network_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/genome/limits.h"
+#include "common/genome/validate.h"
+
+namespace nasprune::genome {
+namespace {
+
+using v1::ArchitectureGenome;
+using v1::Block;
+
+int CeilHalf(int size) { return (size + 1) / 2; }
+
+std::string BlockName(int stage, int block) {
+  return absl::StrCat("stages[", stage, "].blocks[", block, "]");
+}
+
+bool IsStrided(const ArchitectureGenome& arch, int stage, int block) {
+  return block == 0 &&
+         arch.stages(stage).downsample() == v1::DOWNSAMPLE_STRIDE2;
+}
+
+int UnprunedInputChannels(const ArchitectureGenome& arch, int stage,
+                          int block) {
+  if (block > 0) return arch.stages(stage).channels();
+  if (stage > 0) return arch.stages(stage - 1).channels();
+  return arch.stem().channels();
+}
+
+bool HasExpand(const Block& block) {
+  return block.op() == v1::OPERATOR_MBCONV && block.expansion() > 1;
+}
+
+// Walks the architecture's channel spaces once; both ChannelGroups and
+// BuildNetworkPlan are views of this walk, so they cannot disagree.
+struct GroupWalk {
+  std::vector<ChannelGroup> groups;
+  // For each block, in network order: index of the group of its input, its
+  // output, and its expanded channels (-1 when none).
+  struct BlockGroups {
+    int in = 0;
+    int out = 0;
+    int expanded = -1;
+  };
+  std::vector<BlockGroups> blocks;
+  int head_in = 0;
+  int head_hidden = -1;
+};
+
+GroupWalk WalkGroups(const ArchitectureGenome& arch) {
+  GroupWalk walk;
+  walk.groups.push_back(
+      {"stem", arch.stem().channels(), {"stem.conv", "stem.bn"}});
+  int current = 0;
+  for (int s = 0; s < arch.stages_size(); ++s) {
+    const auto& stage = arch.stages(s);
+    for (int b = 0; b < stage.blocks_size(); ++b) {
+      const Block& block = stage.blocks(b);
+      const std::string name = BlockName(s, b);
+      GroupWalk::BlockGroups bg;
+      bg.in = current;
+      auto& in_members = walk.groups[current].members;
+      in_members.push_back(absl::StrCat(name, ".in"));
+      const bool dw_on_input =
+          block.op() == v1::OPERATOR_DEPTHWISE_SEPARABLE ||
+          (block.op() == v1::OPERATOR_MBCONV && !HasExpand(block));
+      if (dw_on_input) {
+        in_members.push_back(absl::StrCat(name, ".dw"));
+        in_members.push_back(absl::StrCat(name, ".bn_dw"));
+        if (block.squeeze_excite()) {
+          in_members.push_back(absl::StrCat(name, ".se"));
+        }
+      }
+      if (HasExpand(block)) {
+        bg.expanded = static_cast<int>(walk.groups.size());
+        std::vector<std::string> members = {
+            absl::StrCat(name, ".expand"), absl::StrCat(name, ".bn_expand"),
+            absl::StrCat(name, ".dw"), absl::StrCat(name, ".bn_dw"),
+            absl::StrCat(name, ".project.in")};
+        if (block.squeeze_excite()) {
+          members.push_back(absl::StrCat(name, ".se"));
+        }
+        walk.groups.push_back(
+            {absl::StrCat(name, ".expanded"),
+             UnprunedInputChannels(arch, s, b) * block.expansion(),
+             std::move(members)});
+      }
+      if (!block.residual()) {
+        current = static_cast<int>(walk.groups.size());
+        walk.groups.push_back({name, stage.channels(), {}});
+      }
+      bg.out = current;
+      auto& out_members = walk.groups[current].members;
+      switch (block.op()) {
+        case v1::OPERATOR_CONV:
+          out_members.push_back(absl::StrCat(name, ".conv"));
+          out_members.push_back(absl::StrCat(name, ".bn"));
+          if (block.squeeze_excite()) {
+            out_members.push_back(absl::StrCat(name, ".se"));
+          }
+          break;
+        case v1::OPERATOR_DEPTHWISE_SEPARABLE:
+          out_members.push_back(absl::StrCat(name, ".pw"));
+          out_members.push_back(absl::StrCat(name, ".bn_pw"));
+          break;
+        default:
+          out_members.push_back(absl::StrCat(name, ".project"));
+          out_members.push_back(absl::StrCat(name, ".bn_project"));
+          break;
+      }
+      if (block.residual()) {
+        out_members.push_back(absl::StrCat(name, ".residual"));
+      }
+      walk.blocks.push_back(bg);
+    }
+  }
+  walk.head_in = current;
+  if (arch.head().hidden_units() > 0) {
+    walk.groups[current].members.push_back("head.hidden.in");
+    walk.head_hidden = static_cast<int>(walk.groups.size());
+    walk.groups.push_back({"head.hidden",
+                           arch.head().hidden_units(),
+                           {"head.hidden.out", "head.classifier.in"}});
+  } else {
+    walk.groups[current].members.push_back("head.classifier.in");
+  }
+  return walk;
+}
+
+}  // namespace
+
+std::vector<ChannelGroup> ChannelGroups(const ArchitectureGenome& arch) {
+  return WalkGroups(arch).groups;
+}
+
+int KeptChannels(int channels, double keep_ratio) {
+  const long kept = std::lround(static_cast<double>(channels) * keep_ratio);
+  return static_cast<int>(std::clamp<long>(kept, 1, channels));
+}
+
+bool ResidualAllowed(const ArchitectureGenome& arch, int stage, int block) {
+  return !IsStrided(arch, stage, block) &&
+         UnprunedInputChannels(arch, stage, block) ==
+             arch.stages(stage).channels();
+}
+
+int LowRankRank(int in, int out, double rank_ratio) {
+  if (rank_ratio <= 0) return 0;
+  const long rank = std::max<long>(
+      1, std::lround(rank_ratio * static_cast<double>(std::min(in, out))));
+  const long dense = static_cast<long>(in) * out;
+  return rank * (in + out) < dense ? static_cast<int>(rank) : 0;
+}
+
+absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
+                                             const InputSpec& input) {
+  FieldErrors errors;
+  ValidateInputSpec(input, "input", &errors);
+  if (!errors.ok()) return errors.ToStatus();
+  if (absl::Status status = ValidateGenome(genome); !status.ok()) {
+    return status;
+  }
+  const ArchitectureGenome& arch = genome.arch();
+  const GroupWalk walk = WalkGroups(arch);
+  std::vector<int> kept(walk.groups.size());
+  for (size_t g = 0; g < walk.groups.size(); ++g) {
+    const auto it = genome.pruning().keep_ratios().find(walk.groups[g].name);
+    const double ratio =
+        it == genome.pruning().keep_ratios().end() ? 1.0 : it->second;
+    kept[g] = KeptChannels(walk.groups[g].channels, ratio);
+  }
+
+  NetworkPlan plan;
+  plan.input = input;
+  plan.stem = {.in_channels = input.channels,
+               .out_channels = kept[0],
+               .kernel = arch.stem().kernel(),
+               .activation = arch.stem().activation(),
+               .height = input.height,
+               .width = input.width};
+  int height = input.height;
+  int width = input.width;
+  size_t flat = 0;
+  for (int s = 0; s < arch.stages_size(); ++s) {
+    const auto& stage = arch.stages(s);
+    for (int b = 0; b < stage.blocks_size(); ++b, ++flat) {
+      const Block& block = stage.blocks(b);
+      const GroupWalk::BlockGroups& bg = walk.blocks[flat];
+      BlockPlan bp;
+      bp.name = BlockName(s, b);
+      bp.stage = s;
+      bp.index = b;
+      bp.op = block.op();
+      bp.activation = block.activation();
+      bp.kernel = block.kernel();
+      bp.stride = IsStrided(arch, s, b) ? 2 : 1;
+      bp.max_pool_before =
+          b == 0 && stage.downsample() == v1::DOWNSAMPLE_MAX_POOL;
+      if (bp.max_pool_before) {
+        height = CeilHalf(height);
+        width = CeilHalf(width);
+      }
+      bp.in_height = height;
+      bp.in_width = width;
+      if (bp.stride == 2) {
+        height = CeilHalf(height);
+        width = CeilHalf(width);
+      }
+      bp.out_height = height;
+      bp.out_width = width;
+      bp.in_channels = kept[bg.in];
+      bp.out_channels = kept[bg.out];
+      bp.has_expand = bg.expanded >= 0;
+      int unpruned_mid = 0;
+      switch (block.op()) {
+        case v1::OPERATOR_CONV:
+          bp.mid_channels = bp.out_channels;
+          unpruned_mid = stage.channels();
+          break;
+        case v1::OPERATOR_DEPTHWISE_SEPARABLE:
+          bp.mid_channels = bp.in_channels;
+          unpruned_mid = walk.groups[bg.in].channels;
+          break;
+        default:
+          bp.mid_channels = bp.has_expand ? kept[bg.expanded] : bp.in_channels;
+          unpruned_mid = bp.has_expand ? walk.groups[bg.expanded].channels
+                                       : walk.groups[bg.in].channels;
+          break;
+      }
+      if (block.squeeze_excite()) {
+        bp.se = {.channels = bp.mid_channels,
+                 .hidden = std::max(1, unpruned_mid / kSeReduction)};
+      }
+      bp.residual = block.residual();
+      plan.blocks.push_back(std::move(bp));
+    }
+  }
+
+  const auto& head = arch.head();
+  const double rank_ratio = genome.pruning().low_rank().rank_ratio();
+  plan.head.in_channels = kept[walk.head_in];
+  plan.head.dropout = head.dropout();
+  int classifier_in = plan.head.in_channels;
+  if (walk.head_hidden >= 0) {
+    plan.head.has_hidden = true;
+    plan.head.activation = head.activation();
+    const int hidden = kept[walk.head_hidden];
+    plan.head.hidden = {
+        .in = plan.head.in_channels,
+        .out = hidden,
+        .rank = LowRankRank(plan.head.in_channels, hidden, rank_ratio)};
+    classifier_in = hidden;
+  }
+  plan.head.classifier = {
+      .in = classifier_in,
+      .out = input.num_classes,
+      .rank = LowRankRank(classifier_in, input.num_classes, rank_ratio)};
+  return plan;
+}
+
+}  // namespace nasprune::genome

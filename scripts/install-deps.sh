@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package nasprune needs to build, test and run.
+#
+# Idempotent: when every package is already installed it only checks and
+# exits (well under a second). Runs as root, or through sudo otherwise.
+# Nothing is downloaded from anywhere but the Debian archive.
+#
+# Usage: scripts/install-deps.sh [--check]
+#   --check  exit 1 (listing what is missing) instead of installing.
+set -euo pipefail
+
+packages=(
+  # Toolchain.
+  build-essential cmake ninja-build ccache pkg-config git clang-format
+  # RPC and serialization.
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev
+  protobuf-compiler
+  # Libraries.
+  libabsl-dev libtorch-dev libhiredis-dev libcivetweb-dev libyaml-cpp-dev
+  libcli11-dev libssl-dev zlib1g-dev
+  # Tests and benchmarks.
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Services started by integration tests.
+  redis-server prometheus
+  # Data.
+  dataset-fashion-mnist
+  # Interoperability tests and reference benchmarks (Debian's python3).
+  python3 python3-torch python3-grpcio python3-grpc-tools python3-yaml
+)
+
+# One dpkg-query for all packages keeps the everything-installed path fast.
+declare -A installed=()
+while read -r name state; do
+  [[ "$state" == "installed" ]] && installed["${name%%:*}"]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for p in "${packages[@]}"; do
+  [[ -n "${installed[$p]:-}" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ "${1:-}" == "--check" ]]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: not root and sudo is not available; run as root" >&2
+    exit 1
+  fi
+  sudo_cmd=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

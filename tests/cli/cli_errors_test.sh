@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the real `nasprune` binary on bad input as a user would and checks the
+# exit status and message. Usage: cli_errors_test.sh PATH/TO/nasprune
+set -u
+cli=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+
+expect() {  # expect NAME WANT_STATUS WANT_SUBSTRING -- ARGS...
+  local name=$1 want_status=$2 want=$3
+  shift 4
+  local output status
+  output=$("$cli" "$@" 2>&1)
+  status=$?
+  if [[ $status -ne $want_status || "$output" != *"$want"* ]]; then
+    echo "FAIL $name: status $status (want $want_status), output:"
+    echo "$output"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
+printf 'name: x\ndataset: {name: fashion-mnist}\nrecipe: {epochz: 3}\n' > "$dir/unknown.yaml"
+expect unknown_field 2 'unknown.yaml:3:10: recipe.epochz: unknown field; did you mean "epochs"?' -- validate "$dir/unknown.yaml"
+
+printf 'name: x\ndataset: {name: fashion-mnist}\nrecipe: {batch_size: 100000}\nbudget: {max_trials: -3}\n' > "$dir/ranges.yaml"
+expect ranges_budget 2 'budget.max_trials: -3 is outside [1, 10000000]' -- validate "$dir/ranges.yaml"
+expect ranges_recipe 2 'recipe.batch_size: 100000 is outside [1, 65536]' -- validate "$dir/ranges.yaml"
+
+printf 'name: x\ndataset: {name: fashion-mnist\n' > "$dir/syntax.yaml"
+expect syntax 2 'syntax.yaml:3:1: not valid YAML or JSON' -- validate "$dir/syntax.yaml"
+
+expect missing_file 1 "$dir/absent.yaml: cannot open" -- validate "$dir/absent.yaml"
+expect bad_shape 2 '--input: "1x28" is not CxHxW' -- cost examples/genomes/mbconv-small.yaml --input 1x28
+expect bad_count 2 '--count: Value 0 not in range 1 to 100000' -- sample examples/fashion-mnist-joint.yaml --count 0
+
+printf 'arch:\n  stem: {channels: 8, kernel: 4, activation: relu}\n' > "$dir/genome.yaml"
+expect bad_genome 2 'arch.stem.kernel: 4 not in {3, 5, 7}; arch.stages: has 0 entries; allowed [1, 6]' -- cost "$dir/genome.yaml"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi

@@ -1,0 +1,496 @@
+#include "common/jobspec/job_spec.h"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "common/canonical/canonical.h"
+#include "common/genome/default_space.h"
+#include "common/genome/sampler.h"
+#include "common/genome/validate.h"
+#include "gtest/gtest.h"
+
+namespace nasprune::jobspec {
+namespace {
+
+using v1::JobSpec;
+
+JobSpec Minimal() {
+  JobSpec spec;
+  spec.set_name("t");
+  spec.mutable_dataset()->set_name("fashion-mnist");
+  return spec;
+}
+
+JobSpec Prepared() {
+  JobSpec spec = Minimal();
+  ApplyJobDefaults(&spec);
+  return spec;
+}
+
+TEST(ApplyJobDefaults, FillsEveryDocumentedDefault) {
+  const JobSpec spec = Prepared();
+  EXPECT_EQ(spec.mode(), v1::SEARCH_MODE_JOINT);
+  EXPECT_EQ(spec.dataset().format(), v1::DATASET_FORMAT_IDX);
+  EXPECT_EQ(spec.dataset().shape().height(), 28);
+  EXPECT_EQ(spec.dataset().num_classes(), 10);
+  EXPECT_DOUBLE_EQ(spec.dataset().validation_fraction(), 0.1);
+  EXPECT_EQ(CanonicalText(spec.space()),
+            CanonicalText(genome::DefaultSearchSpace({})));
+  EXPECT_EQ(spec.strategy().evolution().population_size(), 64);
+  EXPECT_EQ(spec.strategy().evolution().sample_size(), 16);
+  ASSERT_EQ(spec.objectives_size(), 1);
+  EXPECT_EQ(spec.objectives(0).metric(), v1::METRIC_ACCURACY);
+  EXPECT_EQ(spec.budget().max_trials(), 100);
+  EXPECT_EQ(spec.budget().max_failed_trials(), 100);
+  EXPECT_EQ(spec.recipe().optimizer(), v1::OPTIMIZER_SGD);
+  EXPECT_DOUBLE_EQ(spec.recipe().learning_rate(), 0.1);
+  EXPECT_DOUBLE_EQ(spec.recipe().momentum(), 0.9);
+  EXPECT_TRUE(spec.recipe().nesterov());
+  EXPECT_DOUBLE_EQ(spec.recipe().weight_decay(), 5e-4);
+  EXPECT_EQ(spec.recipe().batch_size(), 128);
+  EXPECT_EQ(spec.recipe().epochs(), 10);
+  EXPECT_EQ(spec.recipe().schedule(), v1::LR_SCHEDULE_COSINE);
+  EXPECT_TRUE(spec.recipe().mixed_precision());
+  EXPECT_EQ(spec.multi_fidelity().method(), v1::MULTI_FIDELITY_METHOD_NONE);
+  EXPECT_EQ(spec.multi_fidelity().reduction_factor(), 3);
+  EXPECT_EQ(spec.export_().top_k(), 3);
+  EXPECT_TRUE(spec.export_().evaluate_test_split());
+  EXPECT_TRUE(ValidateJobSpec(spec).ok()) << ValidateJobSpec(spec);
+}
+
+TEST(ApplyJobDefaults, IsIdempotent) {
+  JobSpec once = Prepared();
+  JobSpec twice = once;
+  ApplyJobDefaults(&twice);
+  EXPECT_EQ(CanonicalText(once), CanonicalText(twice));
+}
+
+TEST(ApplyJobDefaults, KeepsExplicitZeros) {
+  JobSpec spec = Minimal();
+  spec.mutable_recipe()->set_momentum(0);
+  spec.mutable_recipe()->set_nesterov(false);
+  spec.mutable_export_()->set_top_k(0);
+  spec.mutable_strategy()->mutable_nsga2()->set_crossover_probability(0);
+  ApplyJobDefaults(&spec);
+  EXPECT_EQ(spec.recipe().momentum(), 0);
+  EXPECT_FALSE(spec.recipe().nesterov());
+  EXPECT_EQ(spec.export_().top_k(), 0);
+  EXPECT_EQ(spec.strategy().nsga2().crossover_probability(), 0);
+  EXPECT_EQ(spec.strategy().nsga2().mutation_probability(), 1);
+}
+
+TEST(ApplyJobDefaults, AdamWAndAshaDefaults) {
+  JobSpec spec = Minimal();
+  spec.mutable_recipe()->set_optimizer(v1::OPTIMIZER_ADAMW);
+  spec.mutable_recipe()->set_epochs(27);
+  spec.mutable_multi_fidelity()->set_method(v1::MULTI_FIDELITY_METHOD_ASHA);
+  ApplyJobDefaults(&spec);
+  EXPECT_DOUBLE_EQ(spec.recipe().learning_rate(), 0.002);
+  EXPECT_DOUBLE_EQ(spec.recipe().weight_decay(), 0.05);
+  EXPECT_DOUBLE_EQ(spec.multi_fidelity().max_resource(), 27);
+  EXPECT_DOUBLE_EQ(spec.multi_fidelity().min_resource(), 3);
+}
+
+TEST(ApplyJobDefaults, RgbDatasetGetsTheRgbSpace) {
+  JobSpec spec = Minimal();
+  spec.mutable_dataset()->set_name("cifar10");
+  ApplyJobDefaults(&spec);
+  EXPECT_EQ(spec.dataset().shape().channels(), 3);
+  EXPECT_EQ(CanonicalText(spec.space()),
+            CanonicalText(genome::DefaultSearchSpace(
+                {.channels = 3, .height = 32, .width = 32})));
+}
+
+TEST(LoadJobSpec, EveryExampleLoadsAndItsScopeSamples) {
+  int loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("examples")) {
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".yaml" && ext != ".json") continue;
+    const auto spec = LoadJobSpec(entry.path().string());
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    auto sampler = genome::GenomeSampler::Create({.scope = ScopeOf(*spec)});
+    ASSERT_TRUE(sampler.ok()) << entry.path() << ": " << sampler.status();
+    Rng rng(0);
+    const v1::Genome genome = (*sampler)->Sample(rng);
+    EXPECT_TRUE(genome::ValidateGenomeInScope(genome, ScopeOf(*spec)).ok());
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 3);
+}
+
+TEST(LoadJobSpec, ExampleValuesArrive) {
+  const auto spec = LoadJobSpec("examples/pruning-only.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->mode(), v1::SEARCH_MODE_PRUNING_ONLY);
+  EXPECT_EQ(spec->base_architecture().stages(1).downsample(),
+            v1::DOWNSAMPLE_MAX_POOL);
+  EXPECT_EQ(spec->space().pruning().criteria_size(), 3);
+  EXPECT_DOUBLE_EQ(spec->objectives(1).target(), 2e6);
+  EXPECT_DOUBLE_EQ(spec->objectives(1).weight(), 0.07);
+}
+
+TEST(LoadJobSpec, SemanticErrorsNameFileAndField) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "nasprune_bad_job.yaml")
+          .string();
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(
+        "name: Bad_Name\ndataset: {name: fashion-mnist}\n"
+        "recipe: {epochs: 0, batch_size: 100000}\n",
+        f);
+    std::fclose(f);
+  }
+  const auto spec = LoadJobSpec(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(spec.status().message());
+  EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find("name: \"Bad_Name\" must be"), std::string::npos);
+  EXPECT_NE(message.find("recipe.batch_size: 100000 is outside [1, 65536]"),
+            std::string::npos);
+}
+
+struct Case {
+  std::string name;
+  std::function<void(JobSpec*)> edit;
+  std::string expected;
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+};
+
+class ValidateJobSpecRule : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ValidateJobSpecRule, TripsWithFieldPath) {
+  JobSpec spec = Prepared();
+  ASSERT_TRUE(ValidateJobSpec(spec).ok());
+  GetParam().edit(&spec);
+  const absl::Status status = ValidateJobSpec(spec);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find(GetParam().expected), std::string::npos)
+      << "expected: " << GetParam().expected << "\ngot: " << status.message();
+}
+
+v1::Objective* AddObjective(JobSpec* s, v1::Metric metric) {
+  auto* o = s->add_objectives();
+  o->set_metric(metric);
+  o->set_weight(0.07);
+  return o;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, ValidateJobSpecRule,
+    ::testing::Values(
+        Case{"NameMissing", [](JobSpec* s) { s->clear_name(); },
+             "name: must be set"},
+        Case{"NameCharacters", [](JobSpec* s) { s->set_name("My job"); },
+             "name: \"My job\" must be 1 to 63 of [a-z0-9-]"},
+        Case{"NameTooLong",
+             [](JobSpec* s) { s->set_name(std::string(64, 'a')); },
+             "must be 1 to 63"},
+        Case{"NameStartsWithDigit", [](JobSpec* s) { s->set_name("1job"); },
+             "starting with a letter"},
+        Case{"ModeUnknown",
+             [](JobSpec* s) { s->set_mode(static_cast<v1::SearchMode>(9)); },
+             "mode: 9 is not a valid SearchMode"},
+        Case{"DatasetNameMissing",
+             [](JobSpec* s) { s->mutable_dataset()->clear_name(); },
+             "dataset.name: must be set (built in: fashion-mnist, mnist, "
+             "cifar10"},
+        Case{"DatasetUnknownWithoutPath",
+             [](JobSpec* s) { s->mutable_dataset()->set_name("imagenet"); },
+             "dataset.name: \"imagenet\" is not built in"},
+        Case{"DatasetPathRelative",
+             [](JobSpec* s) { s->mutable_dataset()->set_path("data/x"); },
+             "dataset.path: \"data/x\" must be absolute"},
+        Case{"DatasetFormatMissing",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_name("mine");
+               s->mutable_dataset()->set_path("/data/mine");
+               s->mutable_dataset()->clear_format();
+             },
+             "dataset.format: must be set for a data set that is not built in"},
+        Case{"DatasetShapeMissing",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_name("mine");
+               s->mutable_dataset()->set_path("/data/mine");
+               s->mutable_dataset()->clear_shape();
+             },
+             "dataset.shape: must be set"},
+        Case{"DatasetShapeRange",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_name("mine");
+               s->mutable_dataset()->set_path("/data/mine");
+               s->mutable_dataset()->mutable_shape()->set_height(5000);
+             },
+             "dataset.shape.height: 5000 is outside [1, 1024]"},
+        Case{"DatasetShapeConflictsWithKnown",
+             [](JobSpec* s) {
+               s->mutable_dataset()->mutable_shape()->set_channels(3);
+             },
+             "dataset.shape: fashion-mnist images are 1x28x28, not 3x28x28"},
+        Case{"DatasetFormatConflictsWithKnown",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_format(
+                   v1::DATASET_FORMAT_CIFAR10_BINARY);
+             },
+             "dataset.format: fashion-mnist is stored as DATASET_FORMAT_IDX"},
+        Case{"DatasetClassesConflictWithKnown",
+             [](JobSpec* s) { s->mutable_dataset()->set_num_classes(100); },
+             "dataset.num_classes: fashion-mnist has 10 classes, not 100"},
+        Case{"DatasetClassesRange",
+             [](JobSpec* s) { s->mutable_dataset()->set_num_classes(1); },
+             "dataset.num_classes: 1 is outside [2, 100000]"},
+        Case{"ValidationFractionZero",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_validation_fraction(-0.0);
+             },
+             "dataset.validation_fraction: must be above 0"},
+        Case{"ValidationFractionLarge",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_validation_fraction(0.7);
+             },
+             "dataset.validation_fraction: 0.7 is outside [0, 0.5]"},
+        Case{"TrainSubsetNegative",
+             [](JobSpec* s) { s->mutable_dataset()->set_train_subset(-5); },
+             "dataset.train_subset: -5 is outside [0, 1000000000]"},
+        Case{"ValidationSubsetNegative",
+             [](JobSpec* s) { s->mutable_dataset()->set_validation_subset(-1); },
+             "dataset.validation_subset: -1 is outside"},
+        Case{"SpaceInvalid",
+             [](JobSpec* s) { s->mutable_space()->clear_operators(); },
+             "space.operators: must not be empty"},
+        Case{"BaseArchitectureMissing",
+             [](JobSpec* s) { s->set_mode(v1::SEARCH_MODE_PRUNING_ONLY); },
+             "base_architecture: must be set for a pruning_only job"},
+        Case{"BaseArchitectureInvalid",
+             [](JobSpec* s) {
+               s->set_mode(v1::SEARCH_MODE_PRUNING_ONLY);
+               s->mutable_base_architecture()->mutable_stem()->set_kernel(2);
+             },
+             "base_architecture.stem.kernel: 2 not in {3, 5, 7}"},
+        Case{"BaseArchitectureInJointJob",
+             [](JobSpec* s) { s->mutable_base_architecture(); },
+             "base_architecture: only a pruning_only job takes"},
+        Case{"StrategyMissing",
+             [](JobSpec* s) { s->clear_strategy(); },
+             "strategy: must name one of random, evolution, nsga2, reinforce"},
+        Case{"EvolutionPopulation",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_evolution()->set_population_size(1);
+             },
+             "strategy.evolution.population_size: 1 is outside [2, 100000]"},
+        Case{"EvolutionSampleSize",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_evolution()->set_sample_size(65);
+             },
+             "strategy.evolution.sample_size: 65 is outside [1, 64]"},
+        Case{"EvolutionCrossover",
+             [](JobSpec* s) {
+               s->mutable_strategy()
+                   ->mutable_evolution()
+                   ->set_crossover_probability(1.5);
+             },
+             "strategy.evolution.crossover_probability: 1.5 is outside [0, 1]"},
+        Case{"Nsga2Population",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_nsga2()->set_population_size(2);
+               s->mutable_strategy()->mutable_nsga2()->set_crossover_probability(0.9);
+               s->mutable_strategy()->mutable_nsga2()->set_mutation_probability(1);
+             },
+             "strategy.nsga2.population_size: 2 is outside [4, 100000]"},
+        Case{"Nsga2Probabilities",
+             [](JobSpec* s) {
+               auto* n = s->mutable_strategy()->mutable_nsga2();
+               n->set_population_size(8);
+               n->set_crossover_probability(-1);
+               n->set_mutation_probability(2);
+             },
+             "strategy.nsga2.crossover_probability: -1 is outside [0, 1]; "
+             "strategy.nsga2.mutation_probability: 2 is outside [0, 1]"},
+        Case{"ReinforceLearningRate",
+             [](JobSpec* s) {
+               auto* r = s->mutable_strategy()->mutable_reinforce();
+               r->set_batch_size(8);
+               r->set_hidden_size(8);
+               r->set_baseline_decay(0.5);
+             },
+             "strategy.reinforce.learning_rate: must be above 0"},
+        Case{"ReinforceRanges",
+             [](JobSpec* s) {
+               auto* r = s->mutable_strategy()->mutable_reinforce();
+               r->set_learning_rate(0.1);
+               r->set_batch_size(0);
+               r->set_entropy_weight(2);
+               r->set_baseline_decay(1);
+               r->set_hidden_size(5000);
+             },
+             "strategy.reinforce.batch_size: 0 is outside [1, 1024]; "
+             "strategy.reinforce.entropy_weight: 2 is outside [0, 1]; "
+             "strategy.reinforce.baseline_decay: must be below 1; "
+             "strategy.reinforce.hidden_size: 5000 is outside [1, 1024]"},
+        Case{"ObjectivesEmpty", [](JobSpec* s) { s->clear_objectives(); },
+             "objectives: must not be empty"},
+        Case{"ObjectiveMetricUnset",
+             [](JobSpec* s) { s->add_objectives(); },
+             "objectives[1].metric: 0 is not a valid Metric"},
+        Case{"ObjectiveDuplicate",
+             [](JobSpec* s) { AddObjective(s, v1::METRIC_ACCURACY); },
+             "objectives[1].metric: METRIC_ACCURACY is listed twice"},
+        Case{"ObjectiveWithoutAccuracy",
+             [](JobSpec* s) {
+               s->mutable_objectives(0)->set_metric(v1::METRIC_PARAMS);
+               s->mutable_objectives(0)->set_target(1000);
+             },
+             "objectives: must include accuracy"},
+        Case{"ObjectiveWeight",
+             [](JobSpec* s) {
+               AddObjective(s, v1::METRIC_MACS)->set_weight(11);
+               s->mutable_objectives(1)->set_target(5);
+             },
+             "objectives[1].weight: 11 is outside [0, 10]"},
+        Case{"ObjectiveTarget",
+             [](JobSpec* s) { AddObjective(s, v1::METRIC_MACS)->set_target(-1); },
+             "objectives[1].target: -1 is outside [0, 1e+15]"},
+        Case{"CostObjectiveNeedsTargetForEvolution",
+             [](JobSpec* s) { AddObjective(s, v1::METRIC_PARAMS); },
+             "objectives[1].target: must be above 0: a single-objective "
+             "strategy"},
+        Case{"MaxParams",
+             [](JobSpec* s) { s->mutable_constraints()->set_max_params(-1); },
+             "constraints.max_params: -1 is outside"},
+        Case{"MaxMacs",
+             [](JobSpec* s) { s->mutable_constraints()->set_max_macs(-1); },
+             "constraints.max_macs: -1 is outside"},
+        Case{"MaxLatency",
+             [](JobSpec* s) {
+               s->mutable_constraints()->set_max_latency_ms(-2);
+             },
+             "constraints.max_latency_ms: -2 is outside [0, 1e+06]"},
+        Case{"MaxModelBytes",
+             [](JobSpec* s) {
+               s->mutable_constraints()->set_max_model_bytes(-1);
+             },
+             "constraints.max_model_bytes: -1 is outside"},
+        Case{"MaxTrials",
+             [](JobSpec* s) { s->mutable_budget()->set_max_trials(0); },
+             "budget.max_trials: 0 is outside [1, 10000000]"},
+        Case{"MaxWallSeconds",
+             [](JobSpec* s) { s->mutable_budget()->set_max_wall_seconds(-1); },
+             "budget.max_wall_seconds: -1 is outside"},
+        Case{"MaxFailedTrials",
+             [](JobSpec* s) { s->mutable_budget()->set_max_failed_trials(-1); },
+             "budget.max_failed_trials: -1 is outside"},
+        Case{"Optimizer",
+             [](JobSpec* s) {
+               s->mutable_recipe()->set_optimizer(v1::OPTIMIZER_UNSPECIFIED);
+             },
+             "recipe.optimizer: 0 is not a valid Optimizer"},
+        Case{"LearningRateZero",
+             [](JobSpec* s) { s->mutable_recipe()->set_learning_rate(0); },
+             "recipe.learning_rate: must be above 0"},
+        Case{"LearningRateLarge",
+             [](JobSpec* s) { s->mutable_recipe()->set_learning_rate(20); },
+             "recipe.learning_rate: 20 is outside [0, 10]"},
+        Case{"Momentum",
+             [](JobSpec* s) { s->mutable_recipe()->set_momentum(1); },
+             "recipe.momentum: must be below 1"},
+        Case{"WeightDecay",
+             [](JobSpec* s) { s->mutable_recipe()->set_weight_decay(-1); },
+             "recipe.weight_decay: -1 is outside [0, 1]"},
+        Case{"BatchSize",
+             [](JobSpec* s) { s->mutable_recipe()->set_batch_size(0); },
+             "recipe.batch_size: 0 is outside [1, 65536]"},
+        Case{"Epochs", [](JobSpec* s) { s->mutable_recipe()->set_epochs(1001); },
+             "recipe.epochs: 1001 is outside [1, 1000]"},
+        Case{"WarmupNotBelowEpochs",
+             [](JobSpec* s) { s->mutable_recipe()->set_warmup_epochs(10); },
+             "recipe.warmup_epochs: 10 must be below epochs (10)"},
+        Case{"WarmupNegative",
+             [](JobSpec* s) { s->mutable_recipe()->set_warmup_epochs(-1); },
+             "recipe.warmup_epochs: -1 is outside"},
+        Case{"Schedule",
+             [](JobSpec* s) {
+               s->mutable_recipe()->set_schedule(v1::LR_SCHEDULE_UNSPECIFIED);
+             },
+             "recipe.schedule: 0 is not a valid LrSchedule"},
+        Case{"LabelSmoothing",
+             [](JobSpec* s) { s->mutable_recipe()->set_label_smoothing(0.5); },
+             "recipe.label_smoothing: must be below 0.5"},
+        Case{"FinetuneLrScale",
+             [](JobSpec* s) { s->mutable_recipe()->set_finetune_lr_scale(2); },
+             "recipe.finetune_lr_scale: 2 is outside [0, 1]"},
+        Case{"FinetuneLrScaleZero",
+             [](JobSpec* s) { s->mutable_recipe()->set_finetune_lr_scale(-0.0); },
+             "recipe.finetune_lr_scale: must be above 0"},
+        Case{"MaxTrialSeconds",
+             [](JobSpec* s) { s->mutable_recipe()->set_max_trial_seconds(-1); },
+             "recipe.max_trial_seconds: -1 is outside"},
+        Case{"MultiFidelityMethod",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_method(
+                   v1::MULTI_FIDELITY_METHOD_UNSPECIFIED);
+             },
+             "multi_fidelity.method: 0 is not a valid MultiFidelityMethod"},
+        Case{"MultiFidelityResource",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_resource(
+                   static_cast<v1::FidelityResource>(7));
+             },
+             "multi_fidelity.resource: 7 is not a valid FidelityResource"},
+        Case{"ReductionFactor",
+             [](JobSpec* s) { s->mutable_multi_fidelity()->set_reduction_factor(1); },
+             "multi_fidelity.reduction_factor: 1 is outside [2, 16]"},
+        Case{"GraceEpochs",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_median_grace_epochs(-1);
+             },
+             "multi_fidelity.median_grace_epochs: -1 is outside"},
+        Case{"MaxResourceAboveEpochs",
+             [](JobSpec* s) { s->mutable_multi_fidelity()->set_max_resource(11); },
+             "multi_fidelity.max_resource: 11 is outside [0, 10]"},
+        Case{"MinResourceMissing",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_method(
+                   v1::MULTI_FIDELITY_METHOD_ASHA);
+               s->mutable_multi_fidelity()->set_resource(
+                   v1::FIDELITY_RESOURCE_TRAIN_SUBSET);
+             },
+             "multi_fidelity.min_resource: must be set"},
+        Case{"MinResourceAboveMax",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_method(
+                   v1::MULTI_FIDELITY_METHOD_SUCCESSIVE_HALVING);
+               s->mutable_multi_fidelity()->set_max_resource(9);
+               s->mutable_multi_fidelity()->set_min_resource(10);
+             },
+             "multi_fidelity.min_resource: 10 is outside [1, 9]"},
+        Case{"MaxParallel", [](JobSpec* s) { s->set_max_parallel(-1); },
+             "max_parallel: -1 is outside [0, 100000]"},
+        Case{"ExportTopK",
+             [](JobSpec* s) { s->mutable_export_()->set_top_k(1001); },
+             "export.top_k: 1001 is outside [0, 1000]"}),
+    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+TEST(PrepareJobSpec, ReportsEveryProblemAtOnce) {
+  JobSpec spec = Minimal();
+  spec.set_name("");
+  spec.mutable_recipe()->set_batch_size(-1);
+  const auto prepared = PrepareJobSpec(spec);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_NE(prepared.status().message().find("name: must be set"),
+            std::string::npos);
+  EXPECT_NE(prepared.status().message().find("recipe.batch_size"),
+            std::string::npos);
+}
+
+TEST(FindKnownDataset, KnowsTheBuiltIns) {
+  ASSERT_NE(FindKnownDataset("fashion-mnist"), nullptr);
+  EXPECT_STREQ(FindKnownDataset("fashion-mnist")->default_path,
+               "/usr/share/datasets/fashion-mnist");
+  EXPECT_EQ(FindKnownDataset("cifar10")->channels, 3);
+  EXPECT_EQ(FindKnownDataset("Fashion-MNIST"), nullptr);
+}
+
+}  // namespace
+}  // namespace nasprune::jobspec
