@@ -166,9 +166,7 @@ absl::Status CostCommand(const std::string& genome_path, int channels,
   }
   out << "\nchannel groups (keep_ratios keys):\n";
   for (const auto& group : genome::ChannelGroups(genome.arch())) {
-    const auto it = genome.pruning().keep_ratios().find(group.name);
-    const double ratio =
-        it == genome.pruning().keep_ratios().end() ? 1.0 : it->second;
+    const double ratio = genome::KeepRatioOf(genome.pruning(), group.name);
     out << absl::StrFormat("  %-32s %4d → %4d channels\n", group.name,
                            group.channels,
                            genome::KeptChannels(group.channels, ratio));

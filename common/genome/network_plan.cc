@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/genome/hash.h"
 #include "common/genome/limits.h"
 #include "common/genome/validate.h"
 
@@ -142,6 +143,17 @@ int KeptChannels(int channels, double keep_ratio) {
   return static_cast<int>(std::clamp<long>(kept, 1, channels));
 }
 
+double KeepRatioOf(const v1::PruningGenome& pruning, const std::string& group) {
+  const auto it = pruning.keep_ratios().find(group);
+  return it == pruning.keep_ratios().end() ? 1.0 : it->second;
+}
+
+bool PrunesAnything(const v1::PruningGenome& pruning) {
+  return std::any_of(
+      pruning.keep_ratios().begin(), pruning.keep_ratios().end(),
+      [](const auto& entry) { return CanonicalReal(entry.second) < 1.0; });
+}
+
 bool ResidualAllowed(const ArchitectureGenome& arch, int stage, int block) {
   return !IsStrided(arch, stage, block) &&
          UnprunedInputChannels(arch, stage, block) ==
@@ -168,10 +180,8 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
   const GroupWalk walk = WalkGroups(arch);
   std::vector<int> kept(walk.groups.size());
   for (size_t g = 0; g < walk.groups.size(); ++g) {
-    const auto it = genome.pruning().keep_ratios().find(walk.groups[g].name);
-    const double ratio =
-        it == genome.pruning().keep_ratios().end() ? 1.0 : it->second;
-    kept[g] = KeptChannels(walk.groups[g].channels, ratio);
+    kept[g] = KeptChannels(walk.groups[g].channels,
+                           KeepRatioOf(genome.pruning(), walk.groups[g].name));
   }
 
   NetworkPlan plan;

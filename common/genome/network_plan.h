@@ -135,6 +135,14 @@ std::vector<ChannelGroup> ChannelGroups(
 // Channels kept of `channels` at `keep_ratio`.
 int KeptChannels(int channels, double keep_ratio);
 
+// The keep ratio a plan gives `group`: its entry, or 1 when unlisted.
+double KeepRatioOf(const nasprune::v1::PruningGenome& pruning,
+                   const std::string& group);
+
+// Whether a plan removes any channel: some keep ratio is below 1 once
+// rounded to the canonical quantum (hash.h).
+bool PrunesAnything(const nasprune::v1::PruningGenome& pruning);
+
 // Whether block `block` of stage `stage` may carry a residual connection:
 // stride 1 and input channels equal to output channels (unpruned).
 bool ResidualAllowed(const nasprune::v1::ArchitectureGenome& arch, int stage,

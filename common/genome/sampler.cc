@@ -64,18 +64,6 @@ std::vector<std::string> GroupNames(const ArchitectureGenome& arch) {
   return names;
 }
 
-double RatioOf(const PruningGenome& pruning, const std::string& group) {
-  const auto it = pruning.keep_ratios().find(group);
-  return it == pruning.keep_ratios().end() ? 1.0 : it->second;
-}
-
-bool PrunesAnything(const PruningGenome& pruning) {
-  for (const auto& [name, ratio] : pruning.keep_ratios()) {
-    if (CanonicalReal(ratio) < 1.0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GenomeSampler>> GenomeSampler::Create(
@@ -219,7 +207,7 @@ void GenomeSampler::Repair(const std::vector<std::string>& known_groups,
     pruning->mutable_keep_ratios()->erase(name);
   // The stem group exists in every architecture, so it carries the shared
   // ratio of a uniform plan.
-  const double shared = RatioOf(*pruning, "stem");
+  const double shared = KeepRatioOf(*pruning, "stem");
   for (const std::string& name : groups) {
     if (known.contains(name)) continue;
     (*pruning->mutable_keep_ratios())[name] =
@@ -398,7 +386,7 @@ bool GenomeSampler::MutatePruning(Rng& rng, Genome* genome) const {
     case 1: {
       const std::vector<std::string> groups = GroupNames(genome->arch());
       const std::string& group = groups[rng.Uniform(groups.size())];
-      const double old_ratio = RatioOf(*pruning, group);
+      const double old_ratio = KeepRatioOf(*pruning, group);
       double ratio = old_ratio;
       for (int i = 0; i < 8 && std::fabs(ratio - old_ratio) <= kRealTolerance;
            ++i) {
@@ -499,17 +487,17 @@ Genome GenomeSampler::Crossover(const Genome& a, const Genome& b,
     const std::set<std::string> set_b(groups_b.begin(), groups_b.end());
     const bool uniform = options_.scope.space.pruning().uniform_keep_ratio();
     const double shared =
-        RatioOf(rng.Bernoulli(0.5) ? pa : pb, "stem");  // Uniform plans.
+        KeepRatioOf(rng.Bernoulli(0.5) ? pa : pb, "stem");  // Uniform plans.
     for (const std::string& name : GroupNames(*arch)) {
       double ratio;
       if (uniform) {
         ratio = shared;
       } else if (set_a.contains(name) && set_b.contains(name)) {
-        ratio = RatioOf(rng.Bernoulli(0.5) ? pa : pb, name);
+        ratio = KeepRatioOf(rng.Bernoulli(0.5) ? pa : pb, name);
       } else if (set_a.contains(name)) {
-        ratio = RatioOf(pa, name);
+        ratio = KeepRatioOf(pa, name);
       } else if (set_b.contains(name)) {
-        ratio = RatioOf(pb, name);
+        ratio = KeepRatioOf(pb, name);
       } else {
         ratio = SampleKeepRatio(rng);
       }

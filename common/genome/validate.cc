@@ -217,12 +217,6 @@ std::string FormatRange(const v1::DoubleRange& range) {
   return s;
 }
 
-bool PrunesAnything(const PruningGenome& pruning) {
-  return std::any_of(
-      pruning.keep_ratios().begin(), pruning.keep_ratios().end(),
-      [](const auto& entry) { return entry.second < 1 - kRealTolerance; });
-}
-
 }  // namespace
 
 void ValidateInputSpec(const InputSpec& input, absl::string_view path,
