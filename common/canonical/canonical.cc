@@ -148,19 +148,31 @@ std::string CanonicalText(const google::protobuf::Message& message) {
   return out;
 }
 
-std::string Hash128Hex(absl::string_view domain, absl::string_view data) {
+namespace {
+
+// SHA-256 over the concatenation of `parts`.
+std::string Sha256(std::initializer_list<absl::string_view> parts) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, domain.data(), domain.size());
-  const unsigned char separator = 0;
-  EVP_DigestUpdate(ctx, &separator, 1);
-  EVP_DigestUpdate(ctx, data.data(), data.size());
+  for (absl::string_view part : parts) {
+    EVP_DigestUpdate(ctx, part.data(), part.size());
+  }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest, &length);
   EVP_MD_CTX_free(ctx);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), 16));
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+}  // namespace
+
+std::string Sha256Hex(absl::string_view data) {
+  return absl::BytesToHexString(Sha256({data}));
+}
+
+std::string Hash128Hex(absl::string_view domain, absl::string_view data) {
+  const std::string digest = Sha256({domain, absl::string_view("\0", 1), data});
+  return absl::BytesToHexString(absl::string_view(digest).substr(0, 16));
 }
 
 }  // namespace nasprune

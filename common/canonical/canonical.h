@@ -31,6 +31,9 @@ std::string CanonicalText(const google::protobuf::Message& message);
 // so equal data hashed for different purposes gives different keys.
 std::string Hash128Hex(absl::string_view domain, absl::string_view data);
 
+// Lower-case hex of the full SHA-256 of `data` (artifact digests).
+std::string Sha256Hex(absl::string_view data);
+
 }  // namespace nasprune
 
 #endif  // NASPRUNE_COMMON_CANONICAL_CANONICAL_H_

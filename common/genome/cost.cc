@@ -57,13 +57,13 @@ ModelCost ComputeCost(const NetworkPlan& plan, bool low_rank_by_energy) {
     const std::string& n = block.name;
     const int oh = block.out_height, ow = block.out_width;
     switch (block.op) {
-      case nasprune::v1::OPERATOR_CONV:
+      case Operator::kConv:
         b.Conv(n + ".conv", block.in_channels, block.out_channels, block.kernel,
                1, oh, ow);
         b.BatchNorm(n + ".bn", block.out_channels);
         b.SqueezeExcite(n + ".se", block.se);
         break;
-      case nasprune::v1::OPERATOR_DEPTHWISE_SEPARABLE:
+      case Operator::kDepthwiseSeparable:
         b.Conv(n + ".dw", block.in_channels, block.in_channels, block.kernel,
                block.in_channels, oh, ow);
         b.BatchNorm(n + ".bn_dw", block.in_channels);

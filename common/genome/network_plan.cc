@@ -12,6 +12,30 @@ namespace nasprune::genome {
 namespace {
 
 using v1::ArchitectureGenome;
+
+Operator ToOperator(v1::Operator op) {
+  switch (op) {
+    case v1::OPERATOR_DEPTHWISE_SEPARABLE:
+      return Operator::kDepthwiseSeparable;
+    case v1::OPERATOR_MBCONV:
+      return Operator::kMbconv;
+    default:
+      return Operator::kConv;
+  }
+}
+
+Activation ToActivation(v1::Activation activation) {
+  switch (activation) {
+    case v1::ACTIVATION_RELU6:
+      return Activation::kRelu6;
+    case v1::ACTIVATION_HARD_SWISH:
+      return Activation::kHardSwish;
+    case v1::ACTIVATION_SILU:
+      return Activation::kSilu;
+    default:
+      return Activation::kRelu;
+  }
+}
 using v1::Block;
 
 int CeilHalf(int size) { return (size + 1) / 2; }
@@ -189,7 +213,7 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
   plan.stem = {.in_channels = input.channels,
                .out_channels = kept[0],
                .kernel = arch.stem().kernel(),
-               .activation = arch.stem().activation(),
+               .activation = ToActivation(arch.stem().activation()),
                .height = input.height,
                .width = input.width};
   int height = input.height;
@@ -204,8 +228,8 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
       bp.name = BlockName(s, b);
       bp.stage = s;
       bp.index = b;
-      bp.op = block.op();
-      bp.activation = block.activation();
+      bp.op = ToOperator(block.op());
+      bp.activation = ToActivation(block.activation());
       bp.kernel = block.kernel();
       bp.stride = IsStrided(arch, s, b) ? 2 : 1;
       bp.max_pool_before =
@@ -257,7 +281,7 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
   int classifier_in = plan.head.in_channels;
   if (walk.head_hidden >= 0) {
     plan.head.has_hidden = true;
-    plan.head.activation = head.activation();
+    plan.head.activation = ToActivation(head.activation());
     const int hidden = kept[walk.head_hidden];
     plan.head.hidden = {
         .in = plan.head.in_channels,

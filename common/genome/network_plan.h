@@ -43,17 +43,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/genome/plan.h"
 #include "nasprune/v1/genome.pb.h"
 
 namespace nasprune::genome {
-
-// The input a network is built for.
-struct InputSpec {
-  int channels = 1;
-  int height = 28;
-  int width = 28;
-  int num_classes = 10;
-};
 
 // One prunable channel group.
 struct ChannelGroup {
@@ -64,67 +57,6 @@ struct ChannelGroup {
   // Layers whose channels this group removes, e.g. "stages[0].blocks[1].dw",
   // "stages[0].blocks[1].bn1", "head.classifier.in".
   std::vector<std::string> members;
-};
-
-// Squeeze-excite on `channels` (pruned) with a fixed hidden width.
-struct SqueezeExcitePlan {
-  int channels = 0;  // 0: no SE.
-  int hidden = 0;
-};
-
-// A fully connected layer, optionally factorized into in→rank→out.
-struct LinearPlan {
-  int in = 0;
-  int out = 0;
-  int rank = 0;  // 0: dense.
-};
-
-struct StemPlan {
-  int in_channels = 0;
-  int out_channels = 0;
-  int kernel = 3;
-  nasprune::v1::Activation activation = nasprune::v1::ACTIVATION_RELU;
-  int height = 0;  // Output size (= input size, stride 1).
-  int width = 0;
-};
-
-struct BlockPlan {
-  std::string name;  // "stages[s].blocks[b]".
-  int stage = 0;
-  int index = 0;
-  nasprune::v1::Operator op = nasprune::v1::OPERATOR_CONV;
-  nasprune::v1::Activation activation = nasprune::v1::ACTIVATION_RELU;
-  int kernel = 3;
-  int stride = 1;
-  bool max_pool_before = false;
-  int in_channels = 0;
-  // Channels of the depthwise conv (DS, MBConv) or, for CONV, = out_channels.
-  int mid_channels = 0;
-  // MBConv with expansion > 1: a pointwise expand in→mid precedes the dw.
-  bool has_expand = false;
-  int out_channels = 0;
-  SqueezeExcitePlan se;
-  bool residual = false;
-  int in_height = 0;  // After the optional max pool.
-  int in_width = 0;
-  int out_height = 0;
-  int out_width = 0;
-};
-
-struct HeadPlan {
-  int in_channels = 0;
-  bool has_hidden = false;
-  LinearPlan hidden;
-  nasprune::v1::Activation activation = nasprune::v1::ACTIVATION_UNSPECIFIED;
-  double dropout = 0;
-  LinearPlan classifier;
-};
-
-struct NetworkPlan {
-  InputSpec input;
-  StemPlan stem;
-  std::vector<BlockPlan> blocks;
-  HeadPlan head;
 };
 
 // The channel groups of an architecture, in network order. The architecture

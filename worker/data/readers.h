@@ -1,0 +1,41 @@
+#ifndef NASPRUNE_WORKER_DATA_READERS_H_
+#define NASPRUNE_WORKER_DATA_READERS_H_
+
+// Readers for the on-disk image formats, with no LibTorch in them. Every
+// problem (missing file, wrong magic number, truncated or oversized data,
+// label/image count mismatch, label out of range) raises DataError naming the
+// file; nothing is ever partially loaded.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nasprune::worker {
+
+// Images as unsigned bytes in N×C×H×W order, with their labels.
+struct ImageSet {
+  int64_t count = 0;
+  int channels = 0;
+  int height = 0;
+  int width = 0;
+  std::vector<uint8_t> pixels;
+  std::vector<int64_t> labels;
+};
+
+// The whole content of a file, gunzipped when it starts with the gzip magic
+// (and the build has zlib). Raises DataError.
+std::string ReadFileBytes(const std::string& path);
+
+// An IDX image file (magic 0x00000803: N×H×W, or 0x00000804: N×H×W×C, unsigned
+// bytes) and its IDX label file (0x00000801: N unsigned bytes), raw or gzip.
+// Labels must be < num_classes when num_classes > 0.
+ImageSet ReadIdx(const std::string& images_path, const std::string& labels_path,
+                 int num_classes);
+
+// CIFAR-10 binary batches: records of 1 label byte and 3×32×32 pixel bytes
+// (channel-major). Labels must be < num_classes (10 when 0).
+ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes);
+
+}  // namespace nasprune::worker
+
+#endif  // NASPRUNE_WORKER_DATA_READERS_H_

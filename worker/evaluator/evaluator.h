@@ -1,0 +1,49 @@
+#ifndef NASPRUNE_WORKER_EVALUATOR_EVALUATOR_H_
+#define NASPRUNE_WORKER_EVALUATOR_EVALUATOR_H_
+
+// The evaluation boundary: an EvaluateRequest proto in, an EvaluationResult
+// proto or a status out. It validates the genome, turns the request into an
+// engine request (worker/engine), runs it, and turns every exception into a
+// status: no exception leaves this function.
+//
+// Status codes: INVALID_ARGUMENT for a bad genome or request (deterministic,
+// never retried); FAILED_PRECONDITION when the worker lacks the data set or
+// its files are corrupt; RESOURCE_EXHAUSTED when the device runs out of
+// memory for this genome (deterministic); CANCELLED; DEADLINE_EXCEEDED when
+// the recipe's time limit ran out; INTERNAL for anything else.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nasprune/v1/job.pb.h"
+#include "nasprune/v1/worker.pb.h"
+#include "worker/train/trainer.h"
+
+namespace nasprune::worker {
+
+// Evaluator version: part of every cache key; bump it when results change.
+inline constexpr char kEvaluatorVersion[] = "libtorch-1";
+
+struct EvaluatorOptions {
+  // Roots searched for named data sets (<root>/<name>).
+  std::vector<std::string> dataset_search_path = {"/usr/share/datasets"};
+  // "cpu" or "cuda" / "cuda:N".
+  std::string device = "cpu";
+  // LibTorch intra-op threads; 0 means every hardware thread.
+  int threads = 0;
+};
+
+using ProgressCallback = std::function<void(const v1::TrialProgress&)>;
+
+// Runs one evaluation. `export_path`, when not empty, receives the
+// TorchScript archive (the result carries its SHA-256).
+absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
+    const v1::EvaluateRequest& request, const std::string& export_path,
+    const EvaluatorOptions& options, const ProgressCallback& progress,
+    const CancellationToken* cancel);
+
+}  // namespace nasprune::worker
+
+#endif  // NASPRUNE_WORKER_EVALUATOR_EVALUATOR_H_

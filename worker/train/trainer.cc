@@ -1,0 +1,184 @@
+#include "worker/train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+namespace nasprune::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(NetworkImpl& network,
+                                                       const TrainOptions& o) {
+  if (o.optimizer == OptimizerKind::kAdamW) {
+    return std::make_unique<torch::optim::AdamW>(
+        network.parameters(), torch::optim::AdamWOptions(o.learning_rate)
+                                  .weight_decay(o.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      network.parameters(), torch::optim::SGDOptions(o.learning_rate)
+                                .momentum(o.momentum)
+                                .nesterov(o.nesterov && o.momentum > 0)
+                                .weight_decay(o.weight_decay));
+}
+
+void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) {
+    group.options().set_lr(lr);
+  }
+}
+
+// Autocast for the forward pass on CUDA devices; nothing on the CPU.
+class AutocastScope {
+ public:
+  explicit AutocastScope(bool enable) : enabled_(enable) {
+    if (enabled_) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    }
+  }
+  ~AutocastScope() {
+    if (enabled_) {
+      at::autocast::set_enabled(false);
+      at::autocast::clear_cache();
+    }
+  }
+
+ private:
+  bool enabled_;
+};
+
+}  // namespace
+
+double LearningRateAt(const TrainOptions& o, int64_t step, int64_t total_steps,
+                      int64_t steps_per_epoch) {
+  const double warmup_steps = o.warmup_epochs * steps_per_epoch;
+  if (step < warmup_steps) {
+    return o.learning_rate * (step + 1) / warmup_steps;
+  }
+  if (o.schedule == ScheduleKind::kConstant) return o.learning_rate;
+  const double span = std::max(1.0, total_steps - warmup_steps);
+  const double progress = std::min(1.0, (step - warmup_steps) / span);
+  return 0.5 * o.learning_rate * (1 + std::cos(M_PI * progress));
+}
+
+Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size) {
+  const bool was_training = network.is_training();
+  network.eval();
+  torch::NoGradGuard no_grad;
+  double loss_sum = 0;
+  int64_t correct = 0;
+  const int64_t n = split.size();
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t end = std::min(n, start + batch_size);
+    const torch::Tensor logits =
+        network.forward(split.images.slice(0, start, end)).to(torch::kFloat32);
+    const torch::Tensor labels = split.labels.slice(0, start, end);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, labels,
+                    torch::nn::functional::CrossEntropyFuncOptions().reduction(
+                        torch::kSum))
+                    .item<double>();
+    correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
+  }
+  network.train(was_training);
+  if (n == 0) return {};
+  return {loss_sum / n, static_cast<double>(correct) / n};
+}
+
+TrainResult Train(NetworkImpl& network, const Datasets& data,
+                  const TrainOptions& options,
+                  const std::function<void(const EpochStats&)>& on_epoch,
+                  const CancellationToken* cancel) {
+  TrainResult result;
+  const auto start = Clock::now();
+  const bool cuda = data.train.images.is_cuda();
+  const bool autocast = cuda && options.mixed_precision;
+  const bool flip = data.channels >= 3;
+  auto optimizer = MakeOptimizer(network, options);
+  std::vector<torch::Tensor> parameters = network.parameters();
+  const int64_t steps_per_epoch =
+      (data.train.size() + options.batch_size - 1) / options.batch_size;
+  const int64_t total_steps = steps_per_epoch * options.epochs;
+  const auto loss_options =
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
+          options.label_smoothing);
+  int64_t step = 0;
+  double train_seconds = 0;
+  int64_t trained_samples = 0;
+  network.train();
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    BatchIterator batches(data.train, options.batch_size,
+                          options.seed * 1000003ULL + epoch, options.augment,
+                          flip);
+    torch::Tensor loss_sum =
+        torch::zeros({}, data.train.labels.options().dtype(torch::kFloat32));
+    torch::Tensor correct = torch::zeros({}, data.train.labels.options());
+    int64_t seen = 0;
+    const auto epoch_start = Clock::now();
+    torch::Tensor images, labels;
+    while (batches.Next(&images, &labels)) {
+      if (cancel != nullptr && cancel->cancelled()) {
+        result.cancelled = true;
+        break;
+      }
+      if (options.max_seconds > 0 && Since(start) > options.max_seconds) {
+        result.timed_out = true;
+        break;
+      }
+      SetLearningRate(*optimizer, LearningRateAt(options, step, total_steps,
+                                                 steps_per_epoch));
+      torch::Tensor logits;
+      {
+        AutocastScope scope(autocast);
+        logits = network.forward(images);
+      }
+      logits = logits.to(torch::kFloat32);
+      const torch::Tensor loss =
+          torch::nn::functional::cross_entropy(logits, labels, loss_options);
+      // Gradients to none rather than zero: no memset, and the same on
+      // LibTorch 1.13 and 2.x (whose zero_grad signatures differ).
+      for (auto& parameter : parameters)
+        parameter.mutable_grad() = torch::Tensor();
+      loss.backward();
+      optimizer->step();
+      {
+        torch::NoGradGuard no_grad;
+        const int64_t b = labels.size(0);
+        loss_sum += loss.detach() * static_cast<double>(b);
+        correct += logits.argmax(1).eq(labels).sum();
+        seen += b;
+      }
+      ++step;
+    }
+    const double seconds = Since(epoch_start);
+    train_seconds += seconds;
+    trained_samples += seen;
+    if (result.cancelled || result.timed_out) break;
+    EpochStats stats;
+    stats.epoch = epoch;
+    stats.train_loss = loss_sum.item<double>() / std::max<int64_t>(1, seen);
+    stats.train_accuracy = static_cast<double>(correct.item<int64_t>()) /
+                           std::max<int64_t>(1, seen);
+    stats.seconds = seconds;
+    stats.samples_per_second = seen / std::max(seconds, 1e-9);
+    const Score val =
+        Evaluate(network, data.validation, options.eval_batch_size);
+    stats.val_loss = val.loss;
+    stats.val_accuracy = val.accuracy;
+    result.epochs.push_back(stats);
+    if (on_epoch) on_epoch(stats);
+  }
+  result.seconds = Since(start);
+  result.samples_per_second = trained_samples / std::max(train_seconds, 1e-9);
+  return result;
+}
+
+}  // namespace nasprune::worker
