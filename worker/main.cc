@@ -20,6 +20,7 @@
 #include "common/jobspec/yaml_proto.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/evaluator/evaluator.h"
+#include "worker/memory/caching_allocator.h"
 
 namespace {
 
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  nasprune::worker::InstallCachingCpuAllocator();
   nasprune::v1::EvaluateRequest request;
   request.set_trial_id("cli/0");
   request.set_attempt(1);

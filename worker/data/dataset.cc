@@ -25,36 +25,39 @@ std::string FirstExisting(const std::string& directory,
   throw DataError(directory + ": none of " + tried + " exists");
 }
 
+// "<prefix>-images-idx3-ubyte[.gz]" and its labels file in `directory`.
+// Images are looked up first, so a missing directory is reported by them.
+ImageSet ReadIdxPair(const std::string& directory, const std::string& prefix,
+                     int num_classes) {
+  const std::string images =
+      FirstExisting(directory, {prefix + "-images-idx3-ubyte.gz",
+                                prefix + "-images-idx3-ubyte",
+                                prefix + "-images.idx3-ubyte"});
+  const std::string labels =
+      FirstExisting(directory, {prefix + "-labels-idx1-ubyte.gz",
+                                prefix + "-labels-idx1-ubyte",
+                                prefix + "-labels.idx1-ubyte"});
+  return ReadIdx(images, labels, num_classes);
+}
+
 ImageSet ReadTrainFiles(const DataOptions& o) {
-  const std::string& d = o.directory;
   if (o.format == DataFormat::kIdx) {
-    return ReadIdx(FirstExisting(d, {"train-images-idx3-ubyte.gz",
-                                     "train-images-idx3-ubyte",
-                                     "train-images.idx3-ubyte"}),
-                   FirstExisting(d, {"train-labels-idx1-ubyte.gz",
-                                     "train-labels-idx1-ubyte",
-                                     "train-labels.idx1-ubyte"}),
-                   o.num_classes);
+    return ReadIdxPair(o.directory, "train", o.num_classes);
   }
   std::vector<std::string> batches;
   for (int i = 1; i <= 5; ++i) {
-    batches.push_back(
-        FirstExisting(d, {"data_batch_" + std::to_string(i) + ".bin"}));
+    batches.push_back(FirstExisting(
+        o.directory, {"data_batch_" + std::to_string(i) + ".bin"}));
   }
   return ReadCifar10(batches, o.num_classes);
 }
 
 ImageSet ReadTestFiles(const DataOptions& o) {
-  const std::string& d = o.directory;
   if (o.format == DataFormat::kIdx) {
-    return ReadIdx(
-        FirstExisting(d, {"t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
-                          "t10k-images.idx3-ubyte"}),
-        FirstExisting(d, {"t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte",
-                          "t10k-labels.idx1-ubyte"}),
-        o.num_classes);
+    return ReadIdxPair(o.directory, "t10k", o.num_classes);
   }
-  return ReadCifar10({FirstExisting(d, {"test_batch.bin"})}, o.num_classes);
+  return ReadCifar10({FirstExisting(o.directory, {"test_batch.bin"})},
+                     o.num_classes);
 }
 
 // Bytes of the examples at `indices` as a float tensor in [0, 1].

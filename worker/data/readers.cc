@@ -109,6 +109,10 @@ std::string ReadFileBytes(const std::string& path) {
     stream.next_out = reinterpret_cast<Bytef*>(chunk);
     stream.avail_out = sizeof(chunk);
     rc = inflate(&stream, Z_NO_FLUSH);
+    if (rc == Z_BUF_ERROR && stream.avail_in == 0) {
+      inflateEnd(&stream);
+      Fail(path, "truncated gzip stream");
+    }
     if (rc != Z_OK && rc != Z_STREAM_END) {
       inflateEnd(&stream);
       Fail(path, std::string("corrupt gzip data: ") +
