@@ -4,12 +4,11 @@ DataLoader. One epoch over 54,000 Fashion-MNIST images; prints JSON with
 samples per second. Usage: pytorch_idiomatic.py DATA_DIR THREADS"""
 import json
 import sys
-import time
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from reference_net import TwoConv, make_optimizer, train_split
+from reference_net import TwoConv, train_epoch, train_split
 
 
 class FashionMnist(Dataset):
@@ -35,19 +34,7 @@ def main():
     dataset = FashionMnist(images, labels, floats.mean().item(),
                            floats.std().item())
     loader = DataLoader(dataset, batch_size=128, shuffle=True, num_workers=0)
-    model = TwoConv()
-    optimizer = make_optimizer(model)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    model.train()
-    start = time.perf_counter()
-    seen = 0
-    for x, y in loader:
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        seen += y.shape[0]
-    seconds = time.perf_counter() - start
+    seen, seconds = train_epoch(TwoConv(), loader)
     print(json.dumps({"impl": "pytorch-idiomatic", "samples": seen,
                       "seconds": seconds, "samples_per_second": seen / seconds,
                       "threads": threads}))
