@@ -78,13 +78,15 @@ EngineResult RunEngine(const EngineRequest& request,
   }
   result.cost = MeasureCost(*network);
   result.latency = MeasureLatency(*network, request.latency);
-  result.model_bytes = ModelBytes(*network);
+  // With an export, the archive written below gives the size; serialize
+  // in memory only when nothing is written.
+  if (request.export_path.empty()) result.model_bytes = ModelBytes(*network);
   result.measure_seconds = Since(measure_start);
 
   if (!request.export_path.empty()) {
     phase(EnginePhase::kExport);
     const auto export_start = Clock::now();
-    SaveTorchScript(*network, request.export_path);
+    result.model_bytes = SaveTorchScript(*network, request.export_path);
     result.export_path = request.export_path;
     result.export_seconds = Since(export_start);
   }
