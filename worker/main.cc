@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string genome_path, dataset = "fashion-mnist", dataset_path, export_path,
-                           device = "cpu", optimizer;
+                           device = "cpu", optimizer, parent_dir;
   std::vector<std::string> dataset_roots = {"/usr/share/datasets"};
   int epochs = 0, batch_size = 0, threads = 0;
   int64_t subset = 0, validation_subset = 0;
@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   evaluate->add_option("--export", export_path,
                        "Write the TorchScript archive here");
   evaluate->add_flag("--test", test_split, "Also score the test split");
+  evaluate->add_option("--parent-dir", parent_dir,
+                       "Keep trained parents here and reuse them for other "
+                       "pruning plans of the same architecture");
   evaluate->add_flag("--quiet,-q", quiet, "No progress on stderr");
 
   try {
@@ -123,13 +126,18 @@ int main(int argc, char** argv) {
   options.dataset_search_path = dataset_roots;
   options.device = device;
   options.threads = threads;
+  if (!parent_dir.empty()) {
+    options.parents = std::make_shared<nasprune::worker::ParentStore>(
+        nasprune::worker::ParentStore::Options{.directory = parent_dir});
+  }
   auto progress = [&](const nasprune::v1::TrialProgress& p) {
     if (quiet) return;
     if (p.has_epoch()) {
       const auto& e = p.epoch();
       std::cerr << absl::StrFormat(
-          "epoch %d/%d  loss %.4f  train %.4f  val %.4f  %.1f s  %.0f "
+          "%s epoch %d/%d  loss %.4f  train %.4f  val %.4f  %.1f s  %.0f "
           "samples/s\n",
+          p.phase() == nasprune::v1::PHASE_FINETUNE ? "fine-tune" : "train",
           e.epoch(), p.total_epochs(), e.train_loss(), e.train_accuracy(),
           e.val_accuracy(), e.seconds(), e.samples_per_second());
     } else {

@@ -184,14 +184,6 @@ bool ResidualAllowed(const ArchitectureGenome& arch, int stage, int block) {
              arch.stages(stage).channels();
 }
 
-int LowRankRank(int in, int out, double rank_ratio) {
-  if (rank_ratio <= 0) return 0;
-  const long rank = std::max<long>(
-      1, std::lround(rank_ratio * static_cast<double>(std::min(in, out))));
-  const long dense = static_cast<long>(in) * out;
-  return rank * (in + out) < dense ? static_cast<int>(rank) : 0;
-}
-
 absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
                                              const InputSpec& input) {
   FieldErrors errors;
@@ -202,16 +194,18 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
   }
   const ArchitectureGenome& arch = genome.arch();
   const GroupWalk walk = WalkGroups(arch);
-  std::vector<int> kept(walk.groups.size());
-  for (size_t g = 0; g < walk.groups.size(); ++g) {
-    kept[g] = KeptChannels(walk.groups[g].channels,
-                           KeepRatioOf(genome.pruning(), walk.groups[g].name));
-  }
 
+  // The unpruned network first; WithKeptChannels then applies the plan.
   NetworkPlan plan;
   plan.input = input;
+  std::vector<int> kept;
+  for (const ChannelGroup& group : walk.groups) {
+    plan.groups.push_back({group.name, group.channels, group.channels});
+    kept.push_back(KeptChannels(group.channels,
+                                KeepRatioOf(genome.pruning(), group.name)));
+  }
   plan.stem = {.in_channels = input.channels,
-               .out_channels = kept[0],
+               .out_channels = arch.stem().channels(),
                .kernel = arch.stem().kernel(),
                .activation = ToActivation(arch.stem().activation()),
                .height = input.height,
@@ -246,28 +240,27 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
       }
       bp.out_height = height;
       bp.out_width = width;
-      bp.in_channels = kept[bg.in];
-      bp.out_channels = kept[bg.out];
+      bp.in_group = bg.in;
+      bp.out_group = bg.out;
+      bp.expanded_group = bg.expanded;
       bp.has_expand = bg.expanded >= 0;
-      int unpruned_mid = 0;
+      bp.in_channels = walk.groups[bg.in].channels;
+      bp.out_channels = stage.channels();
       switch (block.op()) {
         case v1::OPERATOR_CONV:
           bp.mid_channels = bp.out_channels;
-          unpruned_mid = stage.channels();
           break;
         case v1::OPERATOR_DEPTHWISE_SEPARABLE:
           bp.mid_channels = bp.in_channels;
-          unpruned_mid = walk.groups[bg.in].channels;
           break;
         default:
-          bp.mid_channels = bp.has_expand ? kept[bg.expanded] : bp.in_channels;
-          unpruned_mid = bp.has_expand ? walk.groups[bg.expanded].channels
-                                       : walk.groups[bg.in].channels;
+          bp.mid_channels = bp.has_expand ? walk.groups[bg.expanded].channels
+                                          : bp.in_channels;
           break;
       }
       if (block.squeeze_excite()) {
         bp.se = {.channels = bp.mid_channels,
-                 .hidden = std::max(1, unpruned_mid / kSeReduction)};
+                 .hidden = std::max(1, bp.mid_channels / kSeReduction)};
       }
       bp.residual = block.residual();
       plan.blocks.push_back(std::move(bp));
@@ -275,24 +268,58 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
   }
 
   const auto& head = arch.head();
-  const double rank_ratio = genome.pruning().low_rank().rank_ratio();
-  plan.head.in_channels = kept[walk.head_in];
+  plan.head.in_group = walk.head_in;
+  plan.head.in_channels = walk.groups[walk.head_in].channels;
   plan.head.dropout = head.dropout();
-  int classifier_in = plan.head.in_channels;
   if (walk.head_hidden >= 0) {
     plan.head.has_hidden = true;
+    plan.head.hidden_group = walk.head_hidden;
     plan.head.activation = ToActivation(head.activation());
-    const int hidden = kept[walk.head_hidden];
-    plan.head.hidden = {
-        .in = plan.head.in_channels,
-        .out = hidden,
-        .rank = LowRankRank(plan.head.in_channels, hidden, rank_ratio)};
-    classifier_in = hidden;
+    plan.head.hidden = {.in = plan.head.in_channels,
+                        .out = head.hidden_units()};
   }
-  plan.head.classifier = {
-      .in = classifier_in,
-      .out = input.num_classes,
-      .rank = LowRankRank(classifier_in, input.num_classes, rank_ratio)};
+  plan.head.classifier = {.in = 0, .out = input.num_classes};
+  plan = WithKeptChannels(plan, kept);
+
+  const double rank_ratio = genome.pruning().low_rank().rank_ratio();
+  for (LinearPlan* linear : {&plan.head.hidden, &plan.head.classifier}) {
+    if (linear == &plan.head.hidden && !plan.head.has_hidden) continue;
+    linear->rank = LowRankRank(linear->in, linear->out, rank_ratio);
+  }
+  return plan;
+}
+
+PruningPlan BuildPruningPlan(const v1::PruningGenome& pruning) {
+  PruningPlan plan;
+  switch (pruning.criterion()) {
+    case v1::IMPORTANCE_CRITERION_L1:
+      plan.criterion = Criterion::kL1;
+      break;
+    case v1::IMPORTANCE_CRITERION_L2:
+      plan.criterion = Criterion::kL2;
+      break;
+    case v1::IMPORTANCE_CRITERION_BN_SCALE:
+      plan.criterion = Criterion::kBnScale;
+      break;
+    case v1::IMPORTANCE_CRITERION_TAYLOR:
+      plan.criterion = Criterion::kTaylor;
+      break;
+    case v1::IMPORTANCE_CRITERION_RANDOM:
+      plan.criterion = Criterion::kRandom;
+      break;
+    default:
+      plan.criterion = Criterion::kNone;
+      break;
+  }
+  plan.iterative_steps = std::max(1, pruning.iterative_steps());
+  plan.finetune_epochs = pruning.finetune_epochs();
+  plan.distill_weight = pruning.distill_weight();
+  plan.distill_temperature = pruning.distill_temperature() > 0
+                                 ? pruning.distill_temperature()
+                                 : kDefaultDistillTemperature;
+  plan.low_rank_ratio = pruning.low_rank().rank_ratio();
+  plan.low_rank_energy = pruning.low_rank().energy();
+  plan.quantize_int8 = pruning.quantize_int8();
   return plan;
 }
 

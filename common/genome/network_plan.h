@@ -80,15 +80,15 @@ bool PrunesAnything(const nasprune::v1::PruningGenome& pruning);
 bool ResidualAllowed(const nasprune::v1::ArchitectureGenome& arch, int stage,
                      int block);
 
-// The rank a LowRankFactorization with rank_ratio gives a linear in→out, or 0
-// when factorizing would not reduce the parameter count.
-int LowRankRank(int in, int out, double rank_ratio);
-
 // The plan of `genome` (pruning applied) for `input`. INVALID_ARGUMENT, with
 // field paths, when the genome is invalid (ValidateGenome) or the input is
 // out of range.
 absl::StatusOr<NetworkPlan> BuildNetworkPlan(const nasprune::v1::Genome& genome,
                                              const InputSpec& input);
+
+// The proto-free pruning plan of a valid genome (defaults resolved: 0 steps
+// mean 1, temperature 0 means 4).
+PruningPlan BuildPruningPlan(const nasprune::v1::PruningGenome& pruning);
 
 }  // namespace nasprune::genome
 

@@ -13,6 +13,8 @@ namespace nasprune::genome {
 
 enum class Operator { kConv, kDepthwiseSeparable, kMbconv };
 enum class Activation { kRelu, kRelu6, kHardSwish, kSilu };
+// How the pruner ranks channels (v1::ImportanceCriterion).
+enum class Criterion { kNone, kL1, kL2, kBnScale, kTaylor, kRandom };
 
 // The input a network is built for.
 struct InputSpec {
@@ -35,6 +37,15 @@ struct LinearPlan {
   int rank = 0;  // 0: dense.
 };
 
+// One prunable channel group (network_plan.h lists the rules). The group's
+// layers refer to it by index into NetworkPlan::groups.
+struct GroupPlan {
+  std::string name;  // Key in PruningGenome.keep_ratios.
+  int channels = 0;  // Before pruning.
+  int kept = 0;      // After pruning: the width every member has in the plan.
+};
+
+// Stem output channels are always group 0 ("stem").
 struct StemPlan {
   int in_channels = 0;
   int out_channels = 0;
@@ -61,6 +72,12 @@ struct BlockPlan {
   int out_channels = 0;
   SqueezeExcitePlan se;
   bool residual = false;
+  // Groups (indices into NetworkPlan::groups) of the block's input, output
+  // and, for MBConv with expansion > 1, inner channels (-1 otherwise). A
+  // residual block's output group is its input group.
+  int in_group = 0;
+  int out_group = 0;
+  int expanded_group = -1;
   int in_height = 0;  // After the optional max pool.
   int in_width = 0;
   int out_height = 0;
@@ -69,6 +86,8 @@ struct BlockPlan {
 
 struct HeadPlan {
   int in_channels = 0;
+  int in_group = 0;       // The last block's output group.
+  int hidden_group = -1;  // When has_hidden.
   bool has_hidden = false;
   LinearPlan hidden;
   Activation activation = Activation::kRelu;  // When has_hidden.
@@ -81,7 +100,49 @@ struct NetworkPlan {
   StemPlan stem;
   std::vector<BlockPlan> blocks;
   HeadPlan head;
+  std::vector<GroupPlan> groups;  // In network order; groups[0] is "stem".
 };
+
+// How a trained network is pruned and recovered (v1::PruningGenome with the
+// defaults resolved). The per-group keep counts live in NetworkPlan::groups.
+struct PruningPlan {
+  Criterion criterion = Criterion::kNone;
+  int iterative_steps = 1;  // Prune → fine-tune rounds (AGP cubic schedule).
+  int finetune_epochs = 0;  // Spread over the steps.
+  double distill_weight = 0;  // 0: no distillation.
+  double distill_temperature = 4;
+  double low_rank_ratio = 0;   // Low-rank head layers by ratio (in the plan)...
+  double low_rank_energy = 0;  // ...or by kept energy (chosen when trained).
+  bool quantize_int8 = false;  // Also measure int8 dynamic quantization.
+};
+
+// `plan` with every group at `kept[g]` channels (kept.size() must equal
+// plan.groups.size(); each in [1, channels]): the channel counts of every
+// layer follow their groups; squeeze-excite hidden widths, feature-map sizes
+// and head ranks are unchanged. This is the one place the widths of layers
+// are derived from their groups.
+NetworkPlan WithKeptChannels(const NetworkPlan& plan,
+                             const std::vector<int>& kept);
+
+// `plan` before pruning: every group at full width, dense head layers.
+NetworkPlan UnprunedPlan(const NetworkPlan& plan);
+
+// Whether some group of `plan` keeps fewer channels than it has.
+bool PlanPrunes(const NetworkPlan& plan);
+
+// Kept channels per group, as in the plan.
+std::vector<int> KeptPerGroup(const NetworkPlan& plan);
+
+// The rank a LowRankFactorization with rank_ratio gives a linear in→out, or 0
+// when factorizing would not reduce the parameter count:
+// r = max(1, round(ratio · min(in, out))), used only when r·(in+out) < in·out.
+int LowRankRank(int in, int out, double rank_ratio);
+
+// The smallest rank whose singular values (descending, any scale) keep
+// `energy` of the squared sum, or 0 when that rank would not reduce the
+// parameter count of an in→out layer.
+int LowRankRankByEnergy(int in, int out, const std::vector<double>& singular,
+                        double energy);
 
 }  // namespace nasprune::genome
 

@@ -5,7 +5,9 @@
 
 #include "worker/data/data_error.h"
 #include "worker/export/torchscript.h"
+#include "worker/model/int8_linear.h"
 #include "worker/model/network.h"
+#include "worker/prune/pruner.h"
 
 namespace nasprune::worker {
 namespace {
@@ -14,6 +16,31 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void CheckShape(const Datasets& data, const genome::InputSpec& input,
+                const std::string& directory) {
+  if (data.channels != input.channels || data.height != input.height ||
+      data.width != input.width || data.num_classes != input.num_classes) {
+    throw DataError(
+        directory + ": the data is " + std::to_string(data.channels) + "x" +
+        std::to_string(data.height) + "x" + std::to_string(data.width) +
+        " with " + std::to_string(data.num_classes) +
+        " classes, but the network expects " + std::to_string(input.channels) +
+        "x" + std::to_string(input.height) + "x" + std::to_string(input.width) +
+        " with " + std::to_string(input.num_classes));
+  }
+}
+
+bool Prunes(const EngineRequest& request) {
+  return genome::PlanPrunes(request.plan) ||
+         request.plan.head.hidden.rank > 0 ||
+         request.plan.head.classifier.rank > 0 ||
+         request.pruning.low_rank_energy > 0;
+}
+
+bool Stopped(const CancellationToken* cancel) {
+  return cancel != nullptr && cancel->cancelled();
 }
 
 }  // namespace
@@ -26,6 +53,10 @@ EngineResult RunEngine(const EngineRequest& request,
   auto phase = [&](EnginePhase p) {
     if (callbacks.on_phase) callbacks.on_phase(p);
   };
+  auto finish = [&]() -> EngineResult& {
+    result.total_seconds = Since(start);
+    return result;
+  };
 
   phase(EnginePhase::kSetup);
   result.threads = request.threads > 0
@@ -35,63 +66,135 @@ EngineResult RunEngine(const EngineRequest& request,
   DataOptions data_options = request.data;
   data_options.load_test = request.evaluate_test;
   const Datasets data = LoadDatasets(data_options);
-  const auto& input = request.plan.input;
-  if (data.channels != input.channels || data.height != input.height ||
-      data.width != input.width || data.num_classes != input.num_classes) {
-    throw DataError(
-        request.data.directory + ": the data is " +
-        std::to_string(data.channels) + "x" + std::to_string(data.height) +
-        "x" + std::to_string(data.width) + " with " +
-        std::to_string(data.num_classes) +
-        " classes, but the network expects " + std::to_string(input.channels) +
-        "x" + std::to_string(input.height) + "x" + std::to_string(input.width) +
-        " with " + std::to_string(input.num_classes));
-  }
+  CheckShape(data, request.plan.input, request.data.directory);
   torch::manual_seed(request.seed);
-  Network network(request.plan);
-  network->to(request.data.device);
+  Network parent(genome::UnprunedPlan(request.plan));
+  parent->to(request.data.device);
   result.setup_seconds = Since(start);
 
-  phase(EnginePhase::kTrain);
-  const auto train_start = Clock::now();
-  const TrainResult trained =
-      Train(*network, data, request.train, callbacks.on_epoch, cancel);
-  result.train_seconds = Since(train_start);
-  result.epochs = trained.epochs;
-  result.cancelled = trained.cancelled;
-  result.timed_out = trained.timed_out;
-  result.train_samples_per_second = trained.samples_per_second;
-  if (result.cancelled) {
-    result.total_seconds = Since(start);
-    return result;
+  // The parent: from the store, or trained now.
+  const bool use_store =
+      request.parents != nullptr && !request.parent_key.empty();
+  std::shared_ptr<const TrainedParent> stored =
+      use_store ? request.parents->Find(request.parent_key) : nullptr;
+  if (stored != nullptr) {
+    RestoreState(stored->state, *parent);
+    result.parent_reused = true;
+    result.epochs = stored->epochs;
+    result.parent_val_accuracy = stored->val_accuracy;
+  } else {
+    phase(EnginePhase::kTrain);
+    const auto train_start = Clock::now();
+    const TrainResult trained = Train(
+        *parent, data, request.train,
+        [&](const EpochStats& e) {
+          if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kTrain, e);
+        },
+        cancel);
+    result.train_seconds = Since(train_start);
+    result.epochs = trained.epochs;
+    result.cancelled = trained.cancelled;
+    result.timed_out = trained.timed_out;
+    result.train_samples_per_second = trained.samples_per_second;
+    if (result.cancelled || result.timed_out) return finish();
+    const EpochStats& last = trained.epochs.back();
+    result.parent_val_accuracy = last.val_accuracy;
+    if (use_store) {
+      auto keep = std::make_shared<TrainedParent>();
+      keep->state = CaptureState(*parent);
+      keep->epochs = trained.epochs;
+      keep->val_loss = last.val_loss;
+      keep->val_accuracy = last.val_accuracy;
+      keep->train_seconds = result.train_seconds;
+      keep->train_samples_per_second = trained.samples_per_second;
+      request.parents->Put(request.parent_key, std::move(keep));
+    }
   }
+
+  Network model = parent;
+  result.pruned = Prunes(request);
+  if (result.pruned) {
+    result.parent_cost = MeasureCost(*parent);
+    LatencyOptions batch1 = request.latency;
+    batch1.batch_size = 0;
+    result.parent_latency_batch1_ms = MeasureLatency(*parent, batch1).batch1_ms;
+
+    PruneRequest prune;
+    prune.target = request.plan;
+    prune.pruning = request.pruning;
+    prune.finetune = request.train;
+    prune.finetune.learning_rate *= request.finetune_lr_scale;
+    prune.finetune.warmup_epochs = 0;
+    if (request.train.max_seconds > 0) {
+      prune.max_seconds =
+          std::max(1e-3, request.train.max_seconds - Since(start));
+    }
+    prune.seed = request.seed;
+    PruneCallbacks prune_callbacks;
+    prune_callbacks.on_prune = [&](int, int) { phase(EnginePhase::kPrune); };
+    prune_callbacks.on_finetune = [&](int, int) {
+      phase(EnginePhase::kFinetune);
+    };
+    prune_callbacks.on_epoch = [&](const EpochStats& e) {
+      if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kFinetune, e);
+    };
+    PruneOutcome pruned =
+        PruneAndFinetune(*parent, data, prune, prune_callbacks, cancel);
+    result.prune_seconds = pruned.prune_seconds;
+    result.finetune_seconds = pruned.finetune_seconds;
+    result.finetune_epochs = pruned.finetune_epochs;
+    result.pruned_val_accuracy = pruned.pruned_val_accuracy;
+    result.cancelled = pruned.cancelled;
+    result.timed_out = pruned.timed_out;
+    if (result.cancelled || result.timed_out) return finish();
+    model = pruned.model;
+  }
+  if (Stopped(cancel)) {
+    result.cancelled = true;
+    return finish();
+  }
+  result.final_plan = model->plan();
 
   phase(EnginePhase::kMeasure);
   const auto measure_start = Clock::now();
   const Score val =
-      Evaluate(*network, data.validation, request.train.eval_batch_size);
+      Evaluate(*model, data.validation, request.train.eval_batch_size);
   result.val_loss = val.loss;
   result.val_accuracy = val.accuracy;
   if (request.evaluate_test) {
     result.test_accuracy =
-        Evaluate(*network, data.test, request.train.eval_batch_size).accuracy;
+        Evaluate(*model, data.test, request.train.eval_batch_size).accuracy;
   }
-  result.cost = MeasureCost(*network);
-  result.latency = MeasureLatency(*network, request.latency);
+  result.cost = MeasureCost(*model);
+  result.latency = MeasureLatency(*model, request.latency);
+  if (!result.pruned) {
+    result.parent_cost = result.cost;
+    result.parent_latency_batch1_ms = result.latency.batch1_ms;
+  }
+  if (request.pruning.quantize_int8) {
+    if (QuantizeLinearsInt8(*model, &result.quantization_note)) {
+      LatencyOptions batch1 = request.latency;
+      batch1.batch_size = 0;
+      result.int8_batch1_ms = MeasureLatency(*model, batch1).batch1_ms;
+      result.int8_val_accuracy =
+          Evaluate(*model, data.validation, request.train.eval_batch_size)
+              .accuracy;
+      ClearInt8(*model);
+    }
+  }
   // With an export, the archive written below gives the size; serialize
   // in memory only when nothing is written.
-  if (request.export_path.empty()) result.model_bytes = ModelBytes(*network);
+  if (request.export_path.empty()) result.model_bytes = ModelBytes(*model);
   result.measure_seconds = Since(measure_start);
 
   if (!request.export_path.empty()) {
     phase(EnginePhase::kExport);
     const auto export_start = Clock::now();
-    result.model_bytes = SaveTorchScript(*network, request.export_path);
+    result.model_bytes = SaveTorchScript(*model, request.export_path);
     result.export_path = request.export_path;
     result.export_seconds = Since(export_start);
   }
-  result.total_seconds = Since(start);
-  return result;
+  return finish();
 }
 
 }  // namespace nasprune::worker

@@ -1,10 +1,12 @@
 #ifndef NASPRUNE_WORKER_ENGINE_ENGINE_H_
 #define NASPRUNE_WORKER_ENGINE_ENGINE_H_
 
-// One evaluation of a network plan, end to end: load data, build, train,
-// measure, export. Plain C++ over LibTorch (no protobuf, no abseil), so it
-// builds alone on GPU machines (NASPRUNE_ENGINE_ONLY); worker/evaluator wraps
-// it with protos and statuses for the daemon and the CLI.
+// One evaluation of a genome's plan, end to end (DESIGN §1): load data,
+// build and train the unpruned parent (or take it from the parent store),
+// prune and fine-tune it as the pruning plan says, measure, export. Plain C++
+// over LibTorch (no protobuf, no abseil), so it builds alone on GPU machines
+// (NASPRUNE_ENGINE_ONLY); worker/evaluator wraps it with protos and statuses
+// for the daemon and the CLI.
 
 #include <functional>
 #include <optional>
@@ -14,14 +16,20 @@
 #include "common/genome/plan.h"
 #include "worker/data/dataset.h"
 #include "worker/measure/measure.h"
+#include "worker/prune/parent_store.h"
 #include "worker/train/trainer.h"
 
 namespace nasprune::worker {
 
 struct EngineRequest {
+  // The final network: groups[].kept says what pruning keeps; the parent is
+  // genome::UnprunedPlan(plan).
   genome::NetworkPlan plan;
+  genome::PruningPlan pruning;
   DataOptions data;  // data.device is where everything runs.
   TrainOptions train;
+  // Fine-tuning learning rate = train.learning_rate × this.
+  double finetune_lr_scale = 0.1;
   // LibTorch intra-op threads; 0 means every hardware thread.
   int threads = 0;
   // Seeds initialization (data order comes from train.seed).
@@ -30,20 +38,43 @@ struct EngineRequest {
   // Write the TorchScript archive here when not empty.
   std::string export_path;
   LatencyOptions latency;
+  // Trained parents are looked up and stored here under `parent_key` (which
+  // must identify the architecture, recipe, data, fidelity, seed and
+  // device) when both are set. Not owned.
+  ParentStore* parents = nullptr;
+  std::string parent_key;
 };
 
-enum class EnginePhase { kSetup, kTrain, kMeasure, kExport };
+enum class EnginePhase { kSetup, kTrain, kPrune, kFinetune, kMeasure, kExport };
 
 struct EngineResult {
+  // The parent's training curve (stored curve when reused).
   std::vector<EpochStats> epochs;
+  std::vector<EpochStats> finetune_epochs;
   double val_loss = 0;
   double val_accuracy = 0;
   std::optional<double> test_accuracy;
   CostMeasurement cost;
   int64_t model_bytes = 0;
   LatencyMeasurement latency;
+  // Parent figures (equal to the final ones when nothing is pruned).
+  double parent_val_accuracy = 0;
+  CostMeasurement parent_cost;
+  double parent_latency_batch1_ms = 0;
+  bool parent_reused = false;
+  bool pruned = false;  // Channels removed or layers factorized.
+  // Validation accuracy right after the last removal, before fine-tuning.
+  std::optional<double> pruned_val_accuracy;
+  // The final model's plan (ranks chosen by energy included).
+  genome::NetworkPlan final_plan;
+  // Int8 dynamic quantization of the head (when requested).
+  double int8_batch1_ms = 0;
+  std::optional<double> int8_val_accuracy;
+  std::string quantization_note;  // Why int8 is missing, when requested.
   double setup_seconds = 0;
   double train_seconds = 0;
+  double prune_seconds = 0;
+  double finetune_seconds = 0;
   double measure_seconds = 0;
   double export_seconds = 0;
   double total_seconds = 0;
@@ -56,7 +87,8 @@ struct EngineResult {
 
 struct EngineCallbacks {
   std::function<void(EnginePhase)> on_phase;
-  std::function<void(const EpochStats&)> on_epoch;
+  // After each epoch of training (kTrain) or fine-tuning (kFinetune).
+  std::function<void(EnginePhase, const EpochStats&)> on_epoch;
 };
 
 // Runs the evaluation. Raises DataError for data problems and c10::Error (or

@@ -23,6 +23,10 @@ v1::Phase ToPhase(EnginePhase phase) {
       return v1::PHASE_SETUP;
     case EnginePhase::kTrain:
       return v1::PHASE_TRAIN;
+    case EnginePhase::kPrune:
+      return v1::PHASE_PRUNE;
+    case EnginePhase::kFinetune:
+      return v1::PHASE_FINETUNE;
     case EnginePhase::kMeasure:
       return v1::PHASE_MEASURE;
     case EnginePhase::kExport:
@@ -98,11 +102,11 @@ absl::Status StatusFromException(const std::exception& e) {
   return absl::InternalError(absl::StrCat("evaluation failed: ", first));
 }
 
-void FillEpochs(const std::vector<EpochStats>& epochs,
+void FillEpochs(const std::vector<EpochStats>& epochs, v1::Phase phase,
                 v1::EvaluationResult* result) {
   for (const EpochStats& e : epochs) {
     v1::EpochMetrics* m = result->add_epochs();
-    m->set_phase(v1::PHASE_TRAIN);
+    m->set_phase(phase);
     m->set_epoch(e.epoch);
     m->set_train_loss(e.train_loss);
     m->set_train_accuracy(e.train_accuracy);
@@ -113,7 +117,41 @@ void FillEpochs(const std::vector<EpochStats>& epochs,
   }
 }
 
+// The same network as `plan` (channels per layer; ranks of head layers only
+// when `ranks`).
+bool SameNetwork(const genome::NetworkPlan& a, const genome::NetworkPlan& b,
+                 bool ranks) {
+  if (a.blocks.size() != b.blocks.size() ||
+      a.stem.out_channels != b.stem.out_channels ||
+      a.head.in_channels != b.head.in_channels ||
+      a.head.hidden.out != b.head.hidden.out) {
+    return false;
+  }
+  for (size_t i = 0; i < a.blocks.size(); ++i) {
+    const auto &x = a.blocks[i], &y = b.blocks[i];
+    if (x.in_channels != y.in_channels || x.mid_channels != y.mid_channels ||
+        x.out_channels != y.out_channels || x.se.channels != y.se.channels) {
+      return false;
+    }
+  }
+  return !ranks || (a.head.hidden.rank == b.head.hidden.rank &&
+                    a.head.classifier.rank == b.head.classifier.rank);
+}
+
 }  // namespace
+
+std::string ParentKey(const v1::EvaluateRequest& request,
+                      const std::string& device) {
+  v1::TrainingRecipe recipe = request.recipe();
+  recipe.clear_finetune_lr_scale();
+  recipe.clear_max_trial_seconds();
+  return Hash128Hex(
+      "nasprune.v1.ParentKey",
+      absl::StrCat(genome::ArchitectureHash(request.genome().arch()), "|",
+                   CanonicalText(recipe), "|", CanonicalText(request.dataset()),
+                   "|", CanonicalText(request.fidelity()), "|", request.seed(),
+                   "|", device, "|", kEvaluatorVersion));
+}
 
 absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
     const v1::EvaluateRequest& request, const std::string& export_path,
@@ -137,6 +175,19 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
 
   EngineRequest engine;
   engine.plan = *plan;
+  engine.pruning = genome::BuildPruningPlan(request.genome().pruning());
+  if (genome::PlanPrunes(*plan) &&
+      engine.pruning.criterion == genome::Criterion::kNone) {
+    return absl::InvalidArgumentError(
+        "genome.pruning.criterion: not supported by this worker");
+  }
+  engine.finetune_lr_scale = request.recipe().finetune_lr_scale() > 0
+                                 ? request.recipe().finetune_lr_scale()
+                                 : 0.1;
+  if (options.parents != nullptr) {
+    engine.parents = options.parents.get();
+    engine.parent_key = ParentKey(request, device->str());
+  }
   engine.train = *train;
   engine.threads = options.threads;
   engine.seed = request.seed();
@@ -160,26 +211,27 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   engine.data.device = *device;
 
   EngineCallbacks callbacks;
-  int total_epochs = train->epochs;
-  v1::Phase current_phase = v1::PHASE_SETUP;
+  const int train_epochs = train->epochs;
+  const int finetune_epochs = engine.pruning.finetune_epochs;
   if (progress) {
-    callbacks.on_phase = [&](EnginePhase phase) {
-      current_phase = ToPhase(phase);
+    auto report = [&](v1::Phase phase, const EpochStats* epoch) {
       v1::TrialProgress p;
       p.set_trial_id(request.trial_id());
-      p.set_phase(current_phase);
-      p.set_total_epochs(current_phase == v1::PHASE_TRAIN ? total_epochs : 0);
+      p.set_phase(phase);
+      if (phase == v1::PHASE_TRAIN) p.set_total_epochs(train_epochs);
+      if (phase == v1::PHASE_FINETUNE) p.set_total_epochs(finetune_epochs);
+      if (epoch != nullptr) {
+        v1::EvaluationResult scratch;
+        FillEpochs({*epoch}, phase, &scratch);
+        *p.mutable_epoch() = scratch.epochs(0);
+      }
       progress(p);
     };
-    callbacks.on_epoch = [&](const EpochStats& e) {
-      v1::TrialProgress p;
-      p.set_trial_id(request.trial_id());
-      p.set_phase(v1::PHASE_TRAIN);
-      p.set_total_epochs(total_epochs);
-      v1::EvaluationResult scratch;
-      FillEpochs({e}, &scratch);
-      *p.mutable_epoch() = scratch.epochs(0);
-      progress(p);
+    callbacks.on_phase = [report](EnginePhase phase) {
+      report(ToPhase(phase), nullptr);
+    };
+    callbacks.on_epoch = [report](EnginePhase phase, const EpochStats& e) {
+      report(ToPhase(phase), &e);
     };
   }
 
@@ -200,12 +252,19 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
         "evaluation ran out of its ", request.recipe().max_trial_seconds(),
         " s budget after ", outcome.epochs.size(), " epochs"));
   }
-  if (outcome.cost.params != analytic->params ||
-      outcome.cost.macs != analytic->macs) {
+  // The final model must be the genome's pruned network, with the analytic
+  // counts (energy-based ranks are chosen from trained weights, so then the
+  // counts are those of the plan the engine chose).
+  const bool by_energy = engine.pruning.low_rank_energy > 0;
+  const genome::ModelCost expected =
+      by_energy ? genome::ComputeCost(outcome.final_plan, false) : *analytic;
+  if (!SameNetwork(outcome.final_plan, *plan, /*ranks=*/!by_energy) ||
+      outcome.cost.params != expected.params ||
+      outcome.cost.macs != expected.macs) {
     return absl::InternalError(
         absl::StrCat("model builder disagrees with the analytic cost: params ",
-                     outcome.cost.params, " vs ", analytic->params, ", MACs ",
-                     outcome.cost.macs, " vs ", analytic->macs));
+                     outcome.cost.params, " vs ", expected.params, ", MACs ",
+                     outcome.cost.macs, " vs ", expected.macs));
   }
 
   v1::EvaluationResult result;
@@ -216,27 +275,42 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   result.set_val_accuracy(outcome.val_accuracy);
   result.set_val_loss(outcome.val_loss);
   if (outcome.test_accuracy) result.set_test_accuracy(*outcome.test_accuracy);
-  result.set_parent_val_accuracy(outcome.val_accuracy);
+  result.set_parent_val_accuracy(outcome.parent_val_accuracy);
   result.set_params(outcome.cost.params);
   result.set_macs(outcome.cost.macs);
-  result.set_parent_params(outcome.cost.params);
-  result.set_parent_macs(outcome.cost.macs);
+  result.set_parent_params(outcome.parent_cost.params);
+  result.set_parent_macs(outcome.parent_cost.macs);
   result.set_model_bytes(outcome.model_bytes);
+  result.set_pruned(outcome.pruned);
+  if (outcome.pruned_val_accuracy) {
+    result.set_pruned_val_accuracy(*outcome.pruned_val_accuracy);
+  }
+  result.set_hidden_rank(outcome.final_plan.head.hidden.rank);
+  result.set_classifier_rank(outcome.final_plan.head.classifier.rank);
+  result.set_parent_reused(outcome.parent_reused);
   v1::Latency* latency = result.mutable_latency();
   latency->set_batch1_ms(outcome.latency.batch1_ms);
   latency->set_batch_ms(outcome.latency.batch_ms);
   latency->set_batch_size(static_cast<int32_t>(outcome.latency.batch_size));
   latency->set_repeats(outcome.latency.repeats);
   latency->set_device(outcome.latency.device);
-  result.set_parent_latency_batch1_ms(outcome.latency.batch1_ms);
+  latency->set_int8_batch1_ms(outcome.int8_batch1_ms);
+  latency->set_quantization_note(outcome.quantization_note);
+  if (outcome.int8_val_accuracy) {
+    result.set_int8_val_accuracy(*outcome.int8_val_accuracy);
+  }
+  result.set_parent_latency_batch1_ms(outcome.parent_latency_batch1_ms);
   v1::PhaseSeconds* seconds = result.mutable_phase_seconds();
   seconds->set_setup(outcome.setup_seconds);
   seconds->set_train(outcome.train_seconds);
+  seconds->set_prune(outcome.prune_seconds);
+  seconds->set_finetune(outcome.finetune_seconds);
   seconds->set_measure(outcome.measure_seconds);
   seconds->set_export_(outcome.export_seconds);
   result.set_total_seconds(outcome.total_seconds);
   result.set_train_samples_per_second(outcome.train_samples_per_second);
-  FillEpochs(outcome.epochs, &result);
+  FillEpochs(outcome.epochs, v1::PHASE_TRAIN, &result);
+  FillEpochs(outcome.finetune_epochs, v1::PHASE_FINETUNE, &result);
   v1::Fidelity* fidelity = result.mutable_fidelity();
   fidelity->set_epochs(train->epochs);
   fidelity->set_train_subset(engine.data.train_subset);

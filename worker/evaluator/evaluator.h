@@ -13,18 +13,22 @@
 // the recipe's time limit ran out; INTERNAL for anything else.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/worker.pb.h"
+#include "worker/prune/parent_store.h"
 #include "worker/train/trainer.h"
 
 namespace nasprune::worker {
 
 // Evaluator version: part of every cache key; bump it when results change.
-inline constexpr char kEvaluatorVersion[] = "libtorch-1";
+// libtorch-2: pruned genomes are trained unpruned, pruned and fine-tuned
+// (libtorch-1 trained the pruned network from scratch).
+inline constexpr char kEvaluatorVersion[] = "libtorch-2";
 
 struct EvaluatorOptions {
   // Roots searched for named data sets (<root>/<name>).
@@ -33,7 +37,15 @@ struct EvaluatorOptions {
   std::string device = "cpu";
   // LibTorch intra-op threads; 0 means every hardware thread.
   int threads = 0;
+  // Trained parents for reuse across evaluations; null trains every parent.
+  std::shared_ptr<ParentStore> parents;
 };
+
+// The key of a genome's trained parent: a hash of its architecture, the
+// training recipe (fine-tuning settings and time limit excluded), the data
+// set, the fidelity, the seed, the device and the evaluator version.
+std::string ParentKey(const v1::EvaluateRequest& request,
+                      const std::string& device);
 
 using ProgressCallback = std::function<void(const v1::TrialProgress&)>;
 

@@ -78,8 +78,10 @@ LatencyMeasurement MeasureLatency(NetworkImpl& network,
   LatencyMeasurement m;
   m.batch1_ms = MedianForwardMs(network, Input(network, 1), options);
   m.batch_size = options.batch_size;
-  m.batch_ms =
-      MedianForwardMs(network, Input(network, options.batch_size), options);
+  if (options.batch_size > 0) {
+    m.batch_ms =
+        MedianForwardMs(network, Input(network, options.batch_size), options);
+  }
   m.repeats = options.repeats;
   m.device = DeviceName(DeviceOf(network));
   network.train(was_training);

@@ -24,9 +24,9 @@ struct CostMeasurement {
 CostMeasurement MeasureCost(NetworkImpl& network);
 
 struct LatencyOptions {
-  int warmup = 10;   // Untimed passes first.
-  int repeats = 50;  // Timed passes; the median is reported.
-  int64_t batch_size = 128;
+  int warmup = 10;           // Untimed passes first.
+  int repeats = 50;          // Timed passes; the median is reported.
+  int64_t batch_size = 128;  // 0: batch 1 only.
 };
 
 struct LatencyMeasurement {

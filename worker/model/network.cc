@@ -1,5 +1,7 @@
 #include "worker/model/network.h"
 
+#include "worker/model/int8_linear.h"
+
 namespace nasprune::worker {
 namespace {
 
@@ -75,6 +77,11 @@ FactorizedLinearImpl::FactorizedLinearImpl(const genome::LinearPlan& plan)
 torch::Tensor FactorizedLinearImpl::forward(const torch::Tensor& x,
                                             LayerRecorder* recorder,
                                             const std::string& name) {
+  if (!int8_packed.empty()) {
+    torch::Tensor y = x;
+    for (const c10::IValue& packed : int8_packed) y = LinearInt8(y, packed);
+    return y;
+  }
   if (plan_.rank > 0) {
     if (recorder != nullptr) {
       recorder->Linear(name + ".u", u);

@@ -55,6 +55,10 @@ class FactorizedLinearImpl : public torch::nn::Module {
   torch::nn::Linear dense{nullptr};  // When plan.rank == 0.
   torch::nn::Linear u{nullptr};      // in → rank, no bias.
   torch::nn::Linear v{nullptr};      // rank → out, with bias.
+  // Int8 dynamically quantized copies of the layers above (dense, or u then
+  // v), used by forward when present: inference only, for measuring.
+  // Set by QuantizeLinearsInt8 (int8_linear.h).
+  std::vector<c10::IValue> int8_packed;
 
  private:
   genome::LinearPlan plan_;

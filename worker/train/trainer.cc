@@ -57,6 +57,19 @@ class AutocastScope {
 
 }  // namespace
 
+torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
+                               const torch::Tensor& teacher_logits,
+                               double temperature) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor log_student =
+      F::log_softmax(student_logits / temperature, F::LogSoftmaxFuncOptions(1));
+  const torch::Tensor teacher =
+      F::softmax(teacher_logits / temperature, F::SoftmaxFuncOptions(1));
+  return F::kl_div(log_student, teacher,
+                   F::KLDivFuncOptions().reduction(torch::kBatchMean)) *
+         (temperature * temperature);
+}
+
 double LearningRateAt(const TrainOptions& o, int64_t step, int64_t total_steps,
                       int64_t steps_per_epoch) {
   const double warmup_steps = o.warmup_epochs * steps_per_epoch;
@@ -110,6 +123,10 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
   const auto loss_options =
       torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
           options.label_smoothing);
+  const bool distill = options.teacher != nullptr && options.distill_weight > 0;
+  const bool teacher_was_training =
+      distill ? options.teacher->is_training() : false;
+  if (distill) options.teacher->eval();
   int64_t step = 0;
   double train_seconds = 0;
   int64_t trained_samples = 0;
@@ -141,8 +158,20 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
         logits = network.forward(images);
       }
       logits = logits.to(torch::kFloat32);
-      const torch::Tensor loss =
+      torch::Tensor loss =
           torch::nn::functional::cross_entropy(logits, labels, loss_options);
+      if (distill) {
+        torch::Tensor teacher_logits;
+        {
+          torch::NoGradGuard no_grad;
+          AutocastScope scope(autocast);
+          teacher_logits = options.teacher->forward(images);
+        }
+        loss = (1 - options.distill_weight) * loss +
+               options.distill_weight *
+                   DistillationLoss(logits, teacher_logits.to(torch::kFloat32),
+                                    options.distill_temperature);
+      }
       // Gradients to none rather than zero: no memset, and the same on
       // LibTorch 1.13 and 2.x (whose zero_grad signatures differ).
       for (auto& parameter : parameters)
@@ -176,6 +205,7 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
     result.epochs.push_back(stats);
     if (on_epoch) on_epoch(stats);
   }
+  if (distill) options.teacher->train(teacher_was_training);
   result.seconds = Since(start);
   result.samples_per_second = trained_samples / std::max(train_seconds, 1e-9);
   return result;

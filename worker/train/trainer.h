@@ -43,6 +43,12 @@ struct TrainOptions {
   uint64_t seed = 0;  // Initialization is seeded by the caller.
   // Batch size for scoring the validation split after each epoch.
   int64_t eval_batch_size = 1024;
+  // Knowledge distillation from `teacher` (run in eval mode without
+  // gradients; not owned) when distill_weight > 0: loss =
+  // (1 − w)·CE(student) + w·T²·KL(softmax(teacher/T) ‖ softmax(student/T)).
+  NetworkImpl* teacher = nullptr;
+  double distill_weight = 0;
+  double distill_temperature = 4;
 };
 
 // Set from any thread to stop a run within one step.
@@ -89,6 +95,11 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
 // Mean cross-entropy and top-1 accuracy of `network` on `split`, in eval mode
 // without gradients; the network's training flag is restored.
 Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size);
+
+// T²·KL(softmax(teacher/T) ‖ softmax(student/T)), averaged over the batch.
+torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
+                               const torch::Tensor& teacher_logits,
+                               double temperature);
 
 // The learning rate at `step` of `total_steps` (warm-up then schedule).
 double LearningRateAt(const TrainOptions& options, int64_t step,

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/genome/cost.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "gtest/gtest.h"
@@ -62,7 +63,7 @@ TEST(EvaluateGenome, RunsThePipelineAndReportsEveryMetric) {
       request, archive, OptionsFor(root),
       [&](const v1::TrialProgress& p) { events.push_back(p); }, nullptr);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->evaluator_version(), "libtorch-1");
+  EXPECT_EQ(result->evaluator_version(), kEvaluatorVersion);
   EXPECT_FALSE(result->synthetic());
   // two-conv has 24,058 params for 10 classes; 4 classes drop 6·(64 + 1).
   EXPECT_EQ(result->params(), 23668);
@@ -84,6 +85,137 @@ TEST(EvaluateGenome, RunsThePipelineAndReportsEveryMetric) {
   }
   EXPECT_EQ(epoch_events, 3);
   EXPECT_EQ(phases, 4);  // Setup, train, measure, export.
+}
+
+// two-conv with a pruning plan: half the stem, a quarter of the last block.
+void AddPlan(v1::EvaluateRequest* request, double last_ratio,
+             v1::ImportanceCriterion criterion = v1::IMPORTANCE_CRITERION_L1) {
+  auto* pruning = request->mutable_genome()->mutable_pruning();
+  pruning->set_criterion(criterion);
+  (*pruning->mutable_keep_ratios())["stem"] = 0.5;
+  (*pruning->mutable_keep_ratios())["stages[1].blocks[0]"] = last_ratio;
+  pruning->set_finetune_epochs(1);
+}
+
+TEST(EvaluateGenome, PrunedGenomeTrainsPrunesFinetunesAndMeasures) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
+  v1::EvaluateRequest request = ToyRequest(2);
+  AddPlan(&request, 0.25);
+  request.mutable_genome()->mutable_pruning()->set_quantize_int8(true);
+  std::vector<v1::Phase> phases;
+  const std::string archive = root.File("pruned.pt");
+  const auto result = EvaluateGenome(
+      request, archive, OptionsFor(root),
+      [&](const v1::TrialProgress& p) {
+        if (!p.has_epoch()) phases.push_back(p.phase());
+      },
+      nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(phases,
+            (std::vector<v1::Phase>{v1::PHASE_SETUP, v1::PHASE_TRAIN,
+                                    v1::PHASE_PRUNE, v1::PHASE_FINETUNE,
+                                    v1::PHASE_MEASURE, v1::PHASE_EXPORT}));
+  const auto analytic = genome::ComputeGenomeCost(
+      request.genome(),
+      {.channels = 1, .height = 8, .width = 8, .num_classes = 4});
+  ASSERT_TRUE(analytic.ok());
+  EXPECT_TRUE(result->pruned());
+  EXPECT_EQ(result->params(), analytic->params);
+  EXPECT_EQ(result->macs(), analytic->macs);
+  EXPECT_EQ(result->parent_params(), 23668);
+  EXPECT_LT(result->params(), result->parent_params() / 2);
+  EXPECT_LT(result->macs(), result->parent_macs());
+  EXPECT_TRUE(result->has_pruned_val_accuracy());
+  EXPECT_GT(result->parent_val_accuracy(), 0.5);
+  EXPECT_FALSE(result->parent_reused());
+  EXPECT_GT(result->phase_seconds().train(), 0);
+  EXPECT_GT(result->phase_seconds().finetune(), 0);
+  ASSERT_EQ(result->epochs_size(), 3);
+  EXPECT_EQ(result->epochs(2).phase(), v1::PHASE_FINETUNE);
+  EXPECT_EQ(result->epochs(2).val_accuracy(), result->val_accuracy());
+  EXPECT_GT(result->parent_latency_batch1_ms(), 0);
+  if (result->latency().quantization_note().empty()) {
+    EXPECT_GT(result->latency().int8_batch1_ms(), 0);
+    EXPECT_TRUE(result->has_int8_val_accuracy());
+  } else {
+    EXPECT_FALSE(result->has_int8_val_accuracy());
+  }
+  EXPECT_TRUE(std::filesystem::exists(archive));
+}
+
+TEST(EvaluateGenome, ReusedParentGivesTheSameResultAsTrainingIt) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
+  EvaluatorOptions options = OptionsFor(root);
+  options.parents = std::make_shared<ParentStore>(ParentStore::Options{});
+  v1::EvaluateRequest first = ToyRequest(2);
+  AddPlan(&first, 0.5);
+  ASSERT_TRUE(EvaluateGenome(first, "", options, nullptr, nullptr).ok());
+
+  // Another plan of the same architecture skips training.
+  v1::EvaluateRequest second = ToyRequest(2);
+  AddPlan(&second, 0.25, v1::IMPORTANCE_CRITERION_TAYLOR);
+  int train_events = 0;
+  const auto reused = EvaluateGenome(
+      second, "", options,
+      [&](const v1::TrialProgress& p) {
+        train_events += p.phase() == v1::PHASE_TRAIN;
+      },
+      nullptr);
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_TRUE(reused->parent_reused());
+  EXPECT_EQ(train_events, 0);
+  EXPECT_EQ(reused->phase_seconds().train(), 0);
+  EXPECT_EQ(options.parents->hits(), 1);
+
+  // The same evaluation with a fresh store trains the parent: same numbers.
+  options.parents = std::make_shared<ParentStore>(ParentStore::Options{});
+  const auto fresh = EvaluateGenome(second, "", options, nullptr, nullptr);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_FALSE(fresh->parent_reused());
+  EXPECT_EQ(fresh->parent_val_accuracy(), reused->parent_val_accuracy());
+  EXPECT_EQ(fresh->val_accuracy(), reused->val_accuracy());
+  EXPECT_EQ(fresh->val_loss(), reused->val_loss());
+
+  // A different recipe is a different parent.
+  v1::EvaluateRequest other = second;
+  other.mutable_recipe()->set_learning_rate(0.02);
+  EXPECT_NE(ParentKey(other, "cpu"), ParentKey(second, "cpu"));
+  EXPECT_NE(ParentKey(second, "cuda:0"), ParentKey(second, "cpu"));
+  // The fine-tuning rate is not part of the parent.
+  other = second;
+  other.mutable_recipe()->set_finetune_lr_scale(0.5);
+  EXPECT_EQ(ParentKey(other, "cpu"), ParentKey(second, "cpu"));
+}
+
+TEST(EvaluateGenome, BadPlanIsRejectedBeforeTraining) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 100, 8, 8, 4, false);
+  for (double ratio : {0.0, -0.5, 1.5}) {
+    v1::EvaluateRequest request = ToyRequest(1);
+    AddPlan(&request, ratio);
+    int events = 0;
+    const auto result = EvaluateGenome(
+        request, "", OptionsFor(root),
+        [&](const v1::TrialProgress&) { ++events; }, nullptr);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(result.status().message().find(
+                  "pruning.keep_ratios[\"stages[1].blocks[0]\"]"),
+              std::string::npos)
+        << result.status();
+    EXPECT_EQ(events, 0);
+  }
+  v1::EvaluateRequest unranked = ToyRequest(1);
+  AddPlan(&unranked, 0.5);
+  unranked.mutable_genome()->mutable_pruning()->clear_criterion();
+  EXPECT_EQ(EvaluateGenome(unranked, "", OptionsFor(root), nullptr, nullptr)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(EvaluateGenome, InvalidGenomeIsInvalidArgument) {

@@ -3,40 +3,29 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "common/genome/default_space.h"
 #include "common/genome/network_plan.h"
-#include "common/genome/sampler.h"
 #include "gtest/gtest.h"
 #include "tests/worker/testing/data_files.h"
+#include "tests/worker/testing/networks.h"
 
 namespace nasprune::worker {
 namespace {
 
+using testing::kGray;
+
 // A sampled network with non-trivial batch-norm statistics, in eval mode.
 Network SampledNetwork(uint64_t seed, const genome::InputSpec& input,
                        double rank_ratio = 0) {
-  auto sampler = genome::GenomeSampler::Create(
-      {.scope = {.space = genome::DefaultSearchSpace(input),
-                 .mode = v1::SEARCH_MODE_JOINT}});
-  EXPECT_TRUE(sampler.ok());
-  Rng rng(seed);
-  v1::Genome g = (*sampler)->Sample(rng);
+  v1::Genome g = testing::SampledGenome(seed, input);
   g.mutable_pruning()->mutable_low_rank()->set_rank_ratio(rank_ratio);
   const auto plan = genome::BuildNetworkPlan(g, input);
   EXPECT_TRUE(plan.ok());
   torch::manual_seed(seed);
   Network network(*plan);
-  torch::NoGradGuard no_grad;
-  for (auto& buffer : network->named_buffers()) {
-    if (buffer.key().ends_with("running_mean")) buffer.value().normal_(0, 0.5);
-    if (buffer.key().ends_with("running_var")) buffer.value().uniform_(0.5, 2);
-  }
+  testing::RandomizeBatchNorm(*network);
   network->eval();
   return network;
 }
-
-const genome::InputSpec kGray{
-    .channels = 1, .height = 28, .width = 28, .num_classes = 10};
 
 TEST(ExportTorchScript, OutputsEqualTheCppModule) {
   for (uint64_t seed = 0; seed < 30; ++seed) {
@@ -54,8 +43,7 @@ TEST(ExportTorchScript, OutputsEqualTheCppModule) {
 
 TEST(SaveTorchScript, ArchiveReloadsInLibTorch) {
   testing::TempDir dir;
-  Network network = SampledNetwork(
-      5, {.channels = 3, .height = 32, .width = 32, .num_classes = 10});
+  Network network = SampledNetwork(5, testing::kRgb);
   const std::string path = dir.File("model.pt");
   EXPECT_GT(SaveTorchScript(*network, path), 1000);
   torch::jit::Module loaded = torch::jit::load(path);
