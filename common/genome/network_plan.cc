@@ -244,24 +244,9 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
       bp.out_group = bg.out;
       bp.expanded_group = bg.expanded;
       bp.has_expand = bg.expanded >= 0;
-      bp.in_channels = walk.groups[bg.in].channels;
-      bp.out_channels = stage.channels();
-      switch (block.op()) {
-        case v1::OPERATOR_CONV:
-          bp.mid_channels = bp.out_channels;
-          break;
-        case v1::OPERATOR_DEPTHWISE_SEPARABLE:
-          bp.mid_channels = bp.in_channels;
-          break;
-        default:
-          bp.mid_channels = bp.has_expand ? walk.groups[bg.expanded].channels
-                                          : bp.in_channels;
-          break;
-      }
-      if (block.squeeze_excite()) {
-        bp.se = {.channels = bp.mid_channels,
-                 .hidden = std::max(1, bp.mid_channels / kSeReduction)};
-      }
+      // Widths come from the groups (WithKeptChannels below); SE only
+      // records that it is there until the unpruned widths are known.
+      if (block.squeeze_excite()) bp.se.channels = 1;
       bp.residual = block.residual();
       plan.blocks.push_back(std::move(bp));
     }
@@ -269,16 +254,20 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
 
   const auto& head = arch.head();
   plan.head.in_group = walk.head_in;
-  plan.head.in_channels = walk.groups[walk.head_in].channels;
   plan.head.dropout = head.dropout();
   if (walk.head_hidden >= 0) {
     plan.head.has_hidden = true;
     plan.head.hidden_group = walk.head_hidden;
     plan.head.activation = ToActivation(head.activation());
-    plan.head.hidden = {.in = plan.head.in_channels,
-                        .out = head.hidden_units()};
   }
   plan.head.classifier = {.in = 0, .out = input.num_classes};
+  plan = UnprunedPlan(plan);
+  // SE's hidden width follows the unpruned channels it scales.
+  for (BlockPlan& block : plan.blocks) {
+    if (block.se.channels > 0) {
+      block.se.hidden = std::max(1, block.mid_channels / kSeReduction);
+    }
+  }
   plan = WithKeptChannels(plan, kept);
 
   const double rank_ratio = genome.pruning().low_rank().rank_ratio();

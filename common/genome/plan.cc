@@ -8,6 +8,7 @@ namespace nasprune::genome {
 NetworkPlan WithKeptChannels(const NetworkPlan& plan,
                              const std::vector<int>& kept) {
   NetworkPlan out = plan;
+  if (plan.groups.empty()) return out;  // A hand-built plan without groups.
   for (size_t g = 0; g < out.groups.size(); ++g) out.groups[g].kept = kept[g];
   out.stem.out_channels = kept[0];
   for (BlockPlan& block : out.blocks) {

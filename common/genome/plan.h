@@ -120,7 +120,7 @@ struct PruningPlan {
 // plan.groups.size(); each in [1, channels]): the channel counts of every
 // layer follow their groups; squeeze-excite hidden widths, feature-map sizes
 // and head ranks are unchanged. This is the one place the widths of layers
-// are derived from their groups.
+// are derived from their groups. A plan without groups is returned as is.
 NetworkPlan WithKeptChannels(const NetworkPlan& plan,
                              const std::vector<int>& kept);
 

@@ -16,46 +16,42 @@ struct Member {
   torch::Tensor weight;
   torch::Tensor bias;  // BN β, for Taylor.
   Role role = Role::kFilter;
+  // For a filter: the batch norm right after it, whose per-channel scale
+  // γ/√(var + ε) folds into the filter at inference.
+  torch::nn::BatchNorm2dImpl* bn = nullptr;
 };
 
 using Members = std::vector<std::vector<Member>>;
 
-void AddConv(Members& m, int group, const torch::nn::Conv2d& conv) {
-  m[group].push_back({conv->weight, torch::Tensor(), Role::kFilter});
-}
-
-void AddBn(Members& m, int group, const torch::nn::BatchNorm2d& bn) {
+// A conv and the batch norm after it.
+void AddConv(Members& m, int group, const torch::nn::Conv2d& conv,
+             const torch::nn::BatchNorm2d& bn) {
+  m[group].push_back(
+      {conv->weight, torch::Tensor(), Role::kFilter, bn.ptr().get()});
   m[group].push_back({bn->weight, bn->bias, Role::kBatchNorm});
 }
 
 Members GroupMembers(NetworkImpl& network) {
   const genome::NetworkPlan& plan = network.plan();
   Members m(plan.groups.size());
-  AddConv(m, 0, network.stem_conv);
-  AddBn(m, 0, network.stem_bn);
+  AddConv(m, 0, network.stem_conv, network.stem_bn);
   for (Block& block : network.blocks) {
     const genome::BlockPlan& p = block->plan();
     switch (p.op) {
       case genome::Operator::kConv:
-        AddConv(m, p.out_group, block->conv);
-        AddBn(m, p.out_group, block->bn);
+        AddConv(m, p.out_group, block->conv, block->bn);
         break;
       case genome::Operator::kDepthwiseSeparable:
-        AddConv(m, p.in_group, block->dw);
-        AddBn(m, p.in_group, block->bn_dw);
-        AddConv(m, p.out_group, block->pw);
-        AddBn(m, p.out_group, block->bn_pw);
+        AddConv(m, p.in_group, block->dw, block->bn_dw);
+        AddConv(m, p.out_group, block->pw, block->bn_pw);
         break;
       case genome::Operator::kMbconv: {
         const int mid = p.has_expand ? p.expanded_group : p.in_group;
         if (p.has_expand) {
-          AddConv(m, mid, block->expand);
-          AddBn(m, mid, block->bn_expand);
+          AddConv(m, mid, block->expand, block->bn_expand);
         }
-        AddConv(m, mid, block->dw);
-        AddBn(m, mid, block->bn_dw);
-        AddConv(m, p.out_group, block->project);
-        AddBn(m, p.out_group, block->bn_project);
+        AddConv(m, mid, block->dw, block->bn_dw);
+        AddConv(m, p.out_group, block->project, block->bn_project);
         break;
       }
     }
@@ -71,11 +67,17 @@ Members GroupMembers(NetworkImpl& network) {
   return m;
 }
 
-// Per-channel reduction of |w| (p = 1) or w² then √ (p = 2) over dims ≥ 1.
-torch::Tensor FilterNorm(const torch::Tensor& w, int p) {
+// Per-channel L1 (p = 1) or L2 (p = 2) norm of a member's filter as it runs
+// at inference: with its batch norm folded in (× |γ|/√(var + ε)), since a
+// conv's raw scale is undone by the batch norm that follows it.
+torch::Tensor FilterNorm(const Member& member, int p) {
+  const torch::Tensor& w = member.weight;
   const torch::Tensor flat = w.detach().reshape({w.size(0), -1});
-  const torch::Tensor n =
-      p == 1 ? flat.abs().sum(1) : flat.pow(2).sum(1).sqrt();
+  torch::Tensor n = p == 1 ? flat.abs().sum(1) : flat.pow(2).sum(1).sqrt();
+  if (member.bn != nullptr) {
+    n = n * member.bn->weight.detach().abs() /
+        (member.bn->running_var.detach() + member.bn->options.eps()).sqrt();
+  }
   return n.to(torch::kCPU, torch::kDouble);
 }
 
@@ -88,7 +90,7 @@ torch::Tensor NormScores(const std::vector<Member>& members, int p) {
   torch::Tensor total;
   for (const Member& member : members) {
     if (member.role != Role::kFilter) continue;
-    const torch::Tensor s = Normalized(FilterNorm(member.weight, p));
+    const torch::Tensor s = Normalized(FilterNorm(member, p));
     total = total.defined() ? total + s : s;
   }
   return total;

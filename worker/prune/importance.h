@@ -7,9 +7,12 @@
 // filters (output channels; a depthwise conv's channels), the batch norms
 // after them, and for "head.hidden" the rows of the hidden linear layer.
 // Criteria (docs/pruning.md):
-//   L1 / L2    norm of each member's filter for the channel; each member's
-//              scores are divided by their mean, then summed over members, so
-//              every layer of a group weighs the same whatever its size.
+//   L1 / L2    norm of each member's filter for the channel, with the batch
+//              norm after it folded in (× |γ|/√(var + ε), the filter that runs
+//              at inference; a conv's raw scale is undone by its batch norm);
+//              each member's scores are divided by their mean, then summed
+//              over members, so every layer of a group weighs the same
+//              whatever its size.
 //   BN scale   |γ| of the group's batch norms, summed (network slimming);
 //              a group without batch norm ("head.hidden") uses L1.
 //   Taylor     first-order estimate of the loss change when the whole channel

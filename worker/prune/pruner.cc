@@ -116,6 +116,11 @@ PruneOutcome PruneAndFinetune(NetworkImpl& parent, const Datasets& data,
       model = ApplySurgery(*current, surgery);
       current = model.get();
     }
+    if (removes && request.recalibration_batches > 0) {
+      RecalibrateBatchNorm(*model, data.train, request.recalibration_batches,
+                           request.finetune.batch_size,
+                           request.seed * 7919 + step);
+    }
     outcome.prune_seconds += Since(prune_start);
     if (step == steps) {
       outcome.pruned_val_accuracy =

@@ -2,7 +2,8 @@
 #define NASPRUNE_WORKER_PRUNE_PRUNER_H_
 
 // The pruning half of an evaluation (DESIGN §1 steps 3–4): from a trained
-// parent, `steps` rounds of rank → remove → fine-tune reach the plan's kept
+// parent, `steps` rounds of rank → remove → re-estimate batch-norm
+// statistics → fine-tune reach the plan's kept
 // channels along AGP's cubic schedule (Zhu & Gupta 2017), fine-tuning
 // optionally distilled from the parent; then optional low-rank factorization
 // of the head (before the last fine-tune, so that it recovers both).
@@ -27,6 +28,9 @@ struct PruneRequest {
   // Fine-tuning recipe (learning rate already scaled); epochs and the time
   // budget are set per step.
   TrainOptions finetune;
+  // Training batches that re-estimate batch-norm statistics after each
+  // removal (adaptive BN); 0 skips it.
+  int recalibration_batches = 50;
   // Wall seconds left for all pruning and fine-tuning; 0 = no limit.
   double max_seconds = 0;
   uint64_t seed = 0;

@@ -57,6 +57,32 @@ class AutocastScope {
 
 }  // namespace
 
+void RecalibrateBatchNorm(NetworkImpl& network, const Split& train, int batches,
+                          int64_t batch_size, uint64_t seed) {
+  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>>
+      norms;
+  for (const auto& module : network.modules(/*include_self=*/false)) {
+    if (auto* bn = module->as<torch::nn::BatchNorm2dImpl>()) {
+      norms.emplace_back(bn, bn->options.momentum());
+      bn->reset_running_stats();
+      bn->options.momentum(c10::nullopt);  // Cumulative average.
+    }
+  }
+  const bool was_training = network.is_training();
+  network.train();
+  {
+    torch::NoGradGuard no_grad;
+    BatchIterator iterator(train, batch_size, seed, /*augment=*/false,
+                           /*flip=*/false);
+    torch::Tensor images, labels;
+    for (int b = 0; b < batches && iterator.Next(&images, &labels); ++b) {
+      network.forward(images);
+    }
+  }
+  network.train(was_training);
+  for (auto& [bn, momentum] : norms) bn->options.momentum(momentum);
+}
+
 torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
                                const torch::Tensor& teacher_logits,
                                double temperature) {

@@ -96,6 +96,13 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
 // without gradients; the network's training flag is restored.
 Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size);
 
+// Re-estimates the running statistics of every batch norm in `network` from
+// `batches` training batches (a cumulative average, no gradients, no
+// augmentation), as adaptive batch norm does after pruning (Li et al. 2020,
+// EagleEye). The training flag and BN momenta are restored.
+void RecalibrateBatchNorm(NetworkImpl& network, const Split& train, int batches,
+                          int64_t batch_size, uint64_t seed);
+
 // T²·KL(softmax(teacher/T) ‖ softmax(student/T)), averaged over the batch.
 torch::Tensor DistillationLoss(const torch::Tensor& student_logits,
                                const torch::Tensor& teacher_logits,

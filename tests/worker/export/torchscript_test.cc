@@ -56,13 +56,6 @@ TEST(SaveTorchScript, ArchiveReloadsInLibTorch) {
             1e-5);
 }
 
-void WriteFloats(const std::string& path, const torch::Tensor& t) {
-  const auto c = t.contiguous().to(torch::kFloat32);
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(c.data_ptr<float>()),
-             c.numel() * sizeof(float));
-}
-
 TEST(SaveTorchScript, ArchiveLoadsInPythonWithEqualOutputs) {
   testing::TempDir dir;
   for (uint64_t seed : {1, 2, 3, 6}) {
@@ -71,8 +64,8 @@ TEST(SaveTorchScript, ArchiveLoadsInPythonWithEqualOutputs) {
     SaveTorchScript(*network, stem + ".pt");
     const auto x = torch::randn({4, 1, 28, 28});
     torch::NoGradGuard no_grad;
-    WriteFloats(stem + ".input", x);
-    WriteFloats(stem + ".expected", network->forward(x));
+    testing::WriteFloats(stem + ".input", x);
+    testing::WriteFloats(stem + ".expected", network->forward(x));
   }
   const std::string command =
       "/usr/bin/python3 tests/worker/export/check_torchscript.py " +

@@ -65,6 +65,10 @@ TEST(GroupImportance, L1RanksFiltersByTheirNorm) {
     auto& w = net->blocks[0]->conv->weight;
     for (int k = 0; k < 16; ++k) w[k].fill_((k + 1) / 100.0);
     net->blocks[1]->dw->weight.fill_(0.3);
+    for (auto* bn : {net->blocks[0]->bn.get(), net->blocks[1]->bn_dw.get()}) {
+      bn->weight.fill_(1);
+      bn->running_var.fill_(1);
+    }
   }
   const auto scores = GroupImportance(*net, {.criterion = Criterion::kL1});
   EXPECT_TRUE(torch::equal(TopChannels(scores[1], 4),
@@ -72,6 +76,23 @@ TEST(GroupImportance, L1RanksFiltersByTheirNorm) {
   // L2 agrees on a uniform filter.
   const auto l2 = GroupImportance(*net, {.criterion = Criterion::kL2});
   EXPECT_TRUE(torch::equal(TopChannels(l2[1], 4), TopChannels(scores[1], 4)));
+}
+
+TEST(GroupImportance, L1FoldsTheBatchNormIntoTheFilter) {
+  Network net = SmallNetwork();
+  {
+    torch::NoGradGuard no_grad;
+    // Equal stem filters; the stem's batch norm scales channel k by
+    // γ/√(var + ε) = k + 1 (var = 1 − ε), so channel 7 matters most.
+    net->stem_conv->weight.fill_(0.1);
+    net->stem_bn->running_var.fill_(1 - net->stem_bn->options.eps());
+    for (int k = 0; k < 8; ++k) net->stem_bn->weight[k].fill_(k + 1.0);
+  }
+  const auto scores = GroupImportance(*net, {.criterion = Criterion::kL1});
+  EXPECT_TRUE(torch::equal(TopChannels(scores[0], 2),
+                           torch::tensor({6, 7}, torch::kLong)));
+  EXPECT_NEAR(scores[0][7].item<double>() / scores[0][0].item<double>(), 8,
+              1e-6);
 }
 
 TEST(GroupImportance, MembersWeighEquallyWhateverTheirSize) {

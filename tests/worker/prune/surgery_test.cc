@@ -1,11 +1,14 @@
 #include "worker/prune/surgery.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "common/genome/cost.h"
 #include "common/genome/network_plan.h"
 #include "common/jobspec/yaml_proto.h"
 #include "gtest/gtest.h"
+#include "tests/worker/testing/data_files.h"
 #include "tests/worker/testing/networks.h"
 #include "worker/export/torchscript.h"
 #include "worker/measure/measure.h"
@@ -248,6 +251,22 @@ TEST(ApplySurgery, SampledGenomesPruneExportAndReload) {
               1e-5 * (1 + expected.abs().max().item<double>()))
         << "seed " << seed;
   }
+}
+
+TEST(ApplySurgery, PrunedArchivesLoadInPythonWithEqualOutputs) {
+  testing::TempDir dir;
+  for (uint64_t seed : {11, 12, 13, 14}) {
+    Pruned p = PruneAndCheck(testing::SampledGenome(seed, kGray), kGray, seed);
+    const std::string stem = dir.File("p" + std::to_string(seed));
+    SaveTorchScript(*p.child, stem + ".pt");
+    torch::NoGradGuard no_grad;
+    testing::WriteFloats(stem + ".input", p.input);
+    testing::WriteFloats(stem + ".expected", p.child->forward(p.input));
+  }
+  const std::string command =
+      "/usr/bin/python3 tests/worker/export/check_torchscript.py " +
+      dir.path() + " 1 28 28 10";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
 }
 
 v1::Genome HeadGenome() {

@@ -4,6 +4,7 @@
 // Writes small IDX / CIFAR-10 files (raw or gzip) into a temporary directory
 // that is removed when the object goes away, even when a test fails.
 
+#include <torch/torch.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -42,6 +43,14 @@ inline void WriteBytes(const std::string& path, const std::string& bytes,
   } else {
     std::ofstream(path, std::ios::binary) << bytes;
   }
+}
+
+// Raw float32 values of `t` (for check_torchscript.py).
+inline void WriteFloats(const std::string& path, const torch::Tensor& t) {
+  const auto c = t.contiguous().to(torch::kFloat32);
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(c.data_ptr<float>()),
+             c.numel() * sizeof(float));
 }
 
 inline void PutBigEndian(std::string* out, uint32_t v) {

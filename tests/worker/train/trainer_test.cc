@@ -147,5 +147,40 @@ TEST(Evaluate, RestoresTrainingModeAndScores) {
   EXPECT_GT(s.loss, 0.0);
 }
 
+TEST(RecalibrateBatchNorm, RunningMeanIsTheDataMean) {
+  TempDir dir;
+  const Datasets data = ToyData(dir);  // 480 training examples.
+  Network network(SmallPlan(4));
+  network->eval();
+  RecalibrateBatchNorm(*network, data.train, /*batches=*/15,
+                       /*batch_size=*/32, /*seed=*/1);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor conv = network->stem_conv(data.train.images);
+  EXPECT_TRUE(torch::allclose(network->stem_bn->running_mean,
+                              conv.mean({0, 2, 3}), 1e-4, 1e-5));
+  EXPECT_FALSE(network->is_training());
+  EXPECT_EQ(network->stem_bn->options.momentum(), 0.1);
+}
+
+TEST(Train, DistillationAloneTransfersTheTeacher) {
+  TempDir dir;
+  const Datasets data = ToyData(dir);
+  torch::manual_seed(1);
+  Network teacher(SmallPlan(4));
+  Train(*teacher, data, Quick(4), nullptr, nullptr);
+  const double teacher_accuracy =
+      Evaluate(*teacher, data.validation, 64).accuracy;
+  ASSERT_GT(teacher_accuracy, 0.8);
+  torch::manual_seed(2);
+  Network student(SmallPlan(4));
+  TrainOptions o = Quick(4);
+  o.teacher = teacher.get();
+  o.distill_weight = 1;  // Labels unused: only the teacher's soft targets.
+  teacher->train();
+  const TrainResult r = Train(*student, data, o, nullptr, nullptr);
+  EXPECT_GT(r.epochs.back().val_accuracy, 0.6);  // Chance is 0.25.
+  EXPECT_TRUE(teacher->is_training());           // Its mode is restored.
+}
+
 }  // namespace
 }  // namespace nasprune::worker
