@@ -80,28 +80,6 @@ absl::StatusOr<torch::Device> ParseDevice(const std::string& device) {
   }
 }
 
-absl::Status StatusFromException(const std::exception& e) {
-  const std::string what = e.what();
-  // c10 messages may start with a newline and carry a C++ backtrace after
-  // the message; keep the first non-empty line.
-  std::string first;
-  for (absl::string_view line : absl::StrSplit(what, '\n')) {
-    if (!absl::StripAsciiWhitespace(line).empty()) {
-      first = std::string(absl::StripAsciiWhitespace(line));
-      break;
-    }
-  }
-  if (dynamic_cast<const DataError*>(&e) != nullptr) {
-    return absl::FailedPreconditionError(first);
-  }
-  if (what.find("out of memory") != std::string::npos ||
-      what.find("CUDA out of memory") != std::string::npos ||
-      dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
-    return absl::ResourceExhaustedError(absl::StrCat("out of memory: ", first));
-  }
-  return absl::InternalError(absl::StrCat("evaluation failed: ", first));
-}
-
 void FillEpochs(const std::vector<EpochStats>& epochs, v1::Phase phase,
                 v1::EvaluationResult* result) {
   for (const EpochStats& e : epochs) {
@@ -139,6 +117,28 @@ bool SameNetwork(const genome::NetworkPlan& a, const genome::NetworkPlan& b,
 }
 
 }  // namespace
+
+absl::Status StatusFromException(const std::exception& e) {
+  const std::string what = e.what();
+  // c10 messages may start with a newline and carry a C++ backtrace after
+  // the message; keep the first non-empty line.
+  std::string first;
+  for (absl::string_view line : absl::StrSplit(what, '\n')) {
+    if (!absl::StripAsciiWhitespace(line).empty()) {
+      first = std::string(absl::StripAsciiWhitespace(line));
+      break;
+    }
+  }
+  if (dynamic_cast<const DataError*>(&e) != nullptr) {
+    return absl::FailedPreconditionError(first);
+  }
+  if (what.find("out of memory") != std::string::npos ||
+      what.find("CUDA out of memory") != std::string::npos ||
+      dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
+    return absl::ResourceExhaustedError(absl::StrCat("out of memory: ", first));
+  }
+  return absl::InternalError(absl::StrCat("evaluation failed: ", first));
+}
 
 std::string ParentKey(const v1::EvaluateRequest& request,
                       const std::string& device) {

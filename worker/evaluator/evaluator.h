@@ -41,6 +41,12 @@ struct EvaluatorOptions {
   std::shared_ptr<ParentStore> parents;
 };
 
+// The status of an exception raised inside an evaluation: DataError →
+// FAILED_PRECONDITION, out of memory (std::bad_alloc or a LibTorch "out of
+// memory" error) → RESOURCE_EXHAUSTED, anything else → INTERNAL. The message
+// keeps the first non-empty line (LibTorch appends a backtrace).
+absl::Status StatusFromException(const std::exception& e);
+
 // The key of a genome's trained parent: a hash of its architecture, the
 // training recipe (fine-tuning settings and time limit excluded), the data
 // set, the fidelity, the seed, the device and the evaluator version.

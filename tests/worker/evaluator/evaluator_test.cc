@@ -7,6 +7,7 @@
 #include "common/jobspec/yaml_proto.h"
 #include "gtest/gtest.h"
 #include "tests/worker/testing/data_files.h"
+#include "worker/data/data_error.h"
 
 namespace nasprune::worker {
 namespace {
@@ -216,6 +217,21 @@ TEST(EvaluateGenome, BadPlanIsRejectedBeforeTraining) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(StatusFromException, MapsLibTorchAndDataErrors) {
+  const absl::Status oom = StatusFromException(
+      c10::Error("CUDA out of memory. Tried to allocate 2.00 GiB", "trace"));
+  EXPECT_EQ(oom.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(oom.message().find("Tried to allocate"), std::string::npos);
+  EXPECT_EQ(StatusFromException(std::bad_alloc()).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(StatusFromException(DataError("f: truncated")).code(),
+            absl::StatusCode::kFailedPrecondition);
+  const absl::Status other = StatusFromException(c10::Error(
+      "\nshape mismatch in conv2d\nException raised from ...", "backtrace"));
+  EXPECT_EQ(other.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(other.message(), "evaluation failed: shape mismatch in conv2d");
 }
 
 TEST(EvaluateGenome, InvalidGenomeIsInvalidArgument) {
