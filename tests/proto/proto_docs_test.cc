@@ -92,7 +92,8 @@ TEST_P(ProtoDocs, EveryElementIsDocumented) {
 
 INSTANTIATE_TEST_SUITE_P(Files, ProtoDocs,
                          ::testing::Values("genome.proto", "search_space.proto",
-                                           "job.proto", "controller.proto",
+                                           "job.proto", "search.proto",
+                                           "controller.proto",
                                            "worker.proto"),
                          [](const auto& info) {
                            std::string name = info.param;

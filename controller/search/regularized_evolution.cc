@@ -1,0 +1,147 @@
+#include "controller/search/regularized_evolution.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "common/genome/hash.h"
+#include "controller/search/reward.h"
+#include "controller/search/strategy_state.h"
+
+namespace nasprune::controller {
+
+size_t TournamentWinner(const std::vector<double>& rewards, int sample,
+                        Rng& rng) {
+  const size_t n = rewards.size();
+  const size_t k =
+      std::clamp<size_t>(static_cast<size_t>(std::max(sample, 1)), 1, n);
+  // Partial Fisher–Yates: the first k entries of `order` are the sample.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  size_t best = n;
+  for (size_t i = 0; i < k; ++i) {
+    std::swap(order[i], order[i + rng.Uniform(n - i)]);
+    if (best == n || rewards[order[i]] > rewards[best]) best = order[i];
+  }
+  return best;
+}
+
+absl::StatusOr<std::unique_ptr<RegularizedEvolution>>
+RegularizedEvolution::Create(Options options) {
+  if (options.population_size < 2 || options.sample_size < 1 ||
+      options.sample_size > options.population_size ||
+      options.crossover_probability < 0 || options.crossover_probability > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "strategy.evolution: population_size ", options.population_size,
+        ", sample_size ", options.sample_size, ", crossover_probability ",
+        options.crossover_probability,
+        ": need population ≥ 2, 1 ≤ sample ≤ population, probability in "
+        "[0, 1]"));
+  }
+  absl::StatusOr<std::unique_ptr<genome::GenomeSampler>> sampler =
+      genome::GenomeSampler::Create({.scope = options.scope});
+  if (!sampler.ok()) return sampler.status();
+  return std::unique_ptr<RegularizedEvolution>(
+      new RegularizedEvolution(std::move(options), *std::move(sampler)));
+}
+
+RegularizedEvolution::RegularizedEvolution(
+    Options options, std::unique_ptr<genome::GenomeSampler> sampler)
+    : options_(std::move(options)),
+      sampler_(std::move(sampler)),
+      rng_(options_.seed),
+      filter_(options_.constraints, options_.input) {}
+
+size_t RegularizedEvolution::Tournament() {
+  std::vector<double> rewards;
+  for (const v1::SearchMember& m : population_) rewards.push_back(m.reward());
+  return TournamentWinner(rewards, options_.sample_size, rng_);
+}
+
+v1::Genome RegularizedEvolution::Child() {
+  const v1::Genome& parent = population_[Tournament()].genome();
+  if (options_.crossover_probability > 0 &&
+      rng_.Bernoulli(options_.crossover_probability)) {
+    const v1::Genome& other = population_[Tournament()].genome();
+    return sampler_->Crossover(parent, other, rng_);
+  }
+  return sampler_->Mutate(parent, rng_);
+}
+
+std::vector<Proposal> RegularizedEvolution::Propose(int count) {
+  std::vector<Proposal> proposals;
+  for (int i = 0; i < count; ++i) {
+    const bool evolve =
+        static_cast<int>(population_.size()) >= options_.population_size;
+    bool found = false;
+    // Children first (once the population is full), then random draws.
+    for (int attempt = 0; attempt < 2 * options_.max_attempts && !found;
+         ++attempt) {
+      const bool child = evolve && attempt < options_.max_attempts;
+      Proposal p{.genome = genome::CanonicalGenome(
+                     child ? Child() : sampler_->Sample(rng_))};
+      if (filter_.Admit(p.genome, &p.genome_hash) !=
+          ProposalFilter::Verdict::kAccepted) {
+        continue;
+      }
+      v1::SearchMember member;
+      *member.mutable_genome() = p.genome;
+      member.set_genome_hash(p.genome_hash);
+      member.set_birth(static_cast<int64_t>(filter_.proposed()) - 1);
+      pending_[p.genome_hash] = std::move(member);
+      proposals.push_back(std::move(p));
+      found = true;
+    }
+    if (!found) break;  // The space has nothing new that fits.
+  }
+  return proposals;
+}
+
+void RegularizedEvolution::Observe(const Observation& observation) {
+  auto it = pending_.find(observation.genome_hash);
+  if (it == pending_.end()) return;
+  v1::SearchMember member = std::move(it->second);
+  pending_.erase(it);
+  if (observation.state == v1::TRIAL_STATE_FAILED) return;
+  member.set_observed(true);
+  member.set_reward(ScalarReward(options_.objectives, observation.result));
+  for (double v : ObjectiveVector(options_.objectives, observation.result)) {
+    member.add_objectives(v);
+  }
+  population_.push_back(std::move(member));
+  // Aging: the oldest member dies, whatever its reward.
+  while (static_cast<int>(population_.size()) > options_.population_size) {
+    population_.pop_front();
+  }
+}
+
+v1::StrategyState RegularizedEvolution::Save() const {
+  v1::StrategyState state = SaveCommon("evolution", rng_, filter_);
+  for (const v1::SearchMember& m : population_) *state.add_population() = m;
+  std::vector<const v1::SearchMember*> pending;
+  for (const auto& [hash, m] : pending_) pending.push_back(&m);
+  std::sort(pending.begin(), pending.end(), [](const auto* a, const auto* b) {
+    return a->birth() < b->birth();
+  });
+  for (const v1::SearchMember* m : pending) *state.add_population() = *m;
+  return state;
+}
+
+absl::Status RegularizedEvolution::Restore(const v1::StrategyState& state) {
+  if (absl::Status status = RestoreCommon(state, "evolution", &rng_, &filter_);
+      !status.ok()) {
+    return status;
+  }
+  population_.clear();
+  pending_.clear();
+  for (const v1::SearchMember& m : state.population()) {
+    if (m.observed()) {
+      population_.push_back(m);
+    } else {
+      pending_[m.genome_hash()] = m;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace nasprune::controller

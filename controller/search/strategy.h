@@ -1,0 +1,58 @@
+#ifndef NASPRUNE_CONTROLLER_SEARCH_STRATEGY_H_
+#define NASPRUNE_CONTROLLER_SEARCH_STRATEGY_H_
+
+// A search strategy proposes genomes in batches and observes their results.
+// It saves and restores its complete state as a StrategyState proto
+// (proto/nasprune/v1/search.proto), so a restored strategy proposes exactly
+// what the original would have. Proposals are never repeated within a job,
+// and never break the job's analytic constraints (ProposalFilter).
+//
+// Plain C++ over protos: no gRPC. Not thread-safe: the owning job calls it
+// from one thread at a time.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "nasprune/v1/genome.pb.h"
+#include "nasprune/v1/job.pb.h"
+#include "nasprune/v1/search.pb.h"
+
+namespace nasprune::controller {
+
+struct Proposal {
+  v1::Genome genome;  // Canonical.
+  std::string genome_hash;
+};
+
+// What came of a proposal.
+struct Observation {
+  std::string genome_hash;
+  // SUCCEEDED, EARLY_STOPPED (a partial result) or FAILED.
+  v1::TrialState state = v1::TRIAL_STATE_SUCCEEDED;
+  v1::EvaluationResult result;  // Unset when FAILED.
+};
+
+class SearchStrategy {
+ public:
+  virtual ~SearchStrategy() = default;
+
+  // Up to `count` new proposals. Fewer (possibly none) only when the space
+  // has no unproposed genome that meets the constraints within the
+  // strategy's attempt budget.
+  virtual std::vector<Proposal> Propose(int count) = 0;
+
+  // Records an outcome of an earlier proposal; unknown hashes are ignored.
+  virtual void Observe(const Observation& observation) = 0;
+
+  // The complete state.
+  virtual v1::StrategyState Save() const = 0;
+
+  // Replaces the state with a saved one. INVALID_ARGUMENT when it was
+  // written by another kind of strategy or is malformed.
+  virtual absl::Status Restore(const v1::StrategyState& state) = 0;
+};
+
+}  // namespace nasprune::controller
+
+#endif  // NASPRUNE_CONTROLLER_SEARCH_STRATEGY_H_
