@@ -3,7 +3,8 @@
 #
 #   nasprune_cc_library(NAME genome SRCS a.cc HDRS a.h DEPS nasprune::proto)
 #     -> target nasprune_genome, alias nasprune::genome.
-#   nasprune_cc_binary(NAME nasprune OUTPUT nasprune SRCS main.cc DEPS ...)
+#   nasprune_cc_binary(NAME nasprune OUTPUT nasprune SRCS main.cc DEPS ...
+#                      [DIR bench])  -> <build>/bin (or <build>/DIR)/nasprune
 #   nasprune_cc_test(NAME genome_hash_test SRCS hash_test.cc DEPS ...
 #                    [LABELS unit])  -> GoogleTest binary, registered with
 #                    CTest through gtest_discover_tests, label `unit` unless
@@ -31,14 +32,17 @@ function(nasprune_cc_library)
 endfunction()
 
 function(nasprune_cc_binary)
-  cmake_parse_arguments(ARG "" "NAME;OUTPUT" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;OUTPUT;DIR" "SRCS;DEPS" ${ARGN})
+  if(NOT ARG_DIR)
+    set(ARG_DIR bin)
+  endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} nasprune::settings)
   if(ARG_OUTPUT)
     set_target_properties(${ARG_NAME} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT})
   endif()
   set_target_properties(${ARG_NAME} PROPERTIES
-    RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+    RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/${ARG_DIR})
 endfunction()
 
 function(nasprune_cc_test)

@@ -205,7 +205,6 @@ absl::StatusOr<NetworkPlan> BuildNetworkPlan(const v1::Genome& genome,
                                 KeepRatioOf(genome.pruning(), group.name)));
   }
   plan.stem = {.in_channels = input.channels,
-               .out_channels = arch.stem().channels(),
                .kernel = arch.stem().kernel(),
                .activation = ToActivation(arch.stem().activation()),
                .height = input.height,

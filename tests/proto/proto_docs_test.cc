@@ -93,8 +93,7 @@ TEST_P(ProtoDocs, EveryElementIsDocumented) {
 INSTANTIATE_TEST_SUITE_P(Files, ProtoDocs,
                          ::testing::Values("genome.proto", "search_space.proto",
                                            "job.proto", "search.proto",
-                                           "controller.proto",
-                                           "worker.proto"),
+                                           "controller.proto", "worker.proto"),
                          [](const auto& info) {
                            std::string name = info.param;
                            return name.substr(0, name.find('.'));

@@ -157,10 +157,20 @@ EngineResult RunEngine(const EngineRequest& request,
 
   phase(EnginePhase::kMeasure);
   const auto measure_start = Clock::now();
-  const Score val =
-      Evaluate(*model, data.validation, request.train.eval_batch_size);
-  result.val_loss = val.loss;
-  result.val_accuracy = val.accuracy;
+  // The last epoch of training (unpruned) or fine-tuning (pruned; the last
+  // step always fine-tunes when any epochs are planned) already scored the
+  // final model on the validation split.
+  const std::vector<EpochStats>& last_phase =
+      result.pruned ? result.finetune_epochs : result.epochs;
+  if (!last_phase.empty()) {
+    result.val_loss = last_phase.back().val_loss;
+    result.val_accuracy = last_phase.back().val_accuracy;
+  } else {
+    const Score val =
+        Evaluate(*model, data.validation, request.train.eval_batch_size);
+    result.val_loss = val.loss;
+    result.val_accuracy = val.accuracy;
+  }
   if (request.evaluate_test) {
     result.test_accuracy =
         Evaluate(*model, data.test, request.train.eval_batch_size).accuracy;
