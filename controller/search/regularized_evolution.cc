@@ -118,12 +118,7 @@ void RegularizedEvolution::Observe(const Observation& observation) {
 v1::StrategyState RegularizedEvolution::Save() const {
   v1::StrategyState state = SaveCommon("evolution", rng_, filter_);
   for (const v1::SearchMember& m : population_) *state.add_population() = m;
-  std::vector<const v1::SearchMember*> pending;
-  for (const auto& [hash, m] : pending_) pending.push_back(&m);
-  std::sort(pending.begin(), pending.end(), [](const auto* a, const auto* b) {
-    return a->birth() < b->birth();
-  });
-  for (const v1::SearchMember* m : pending) *state.add_population() = *m;
+  SavePendingMembers(pending_, state.mutable_population());
   return state;
 }
 

@@ -51,4 +51,16 @@ double ScalarReward(const std::vector<v1::Objective>& objectives,
   return reward;
 }
 
+double MeasuredViolation(const v1::Constraints& constraints,
+                         const v1::EvaluationResult& result) {
+  double violation = 0;
+  auto add = [&violation](double value, double limit) {
+    if (limit > 0 && value > limit) violation += value / limit - 1;
+  };
+  add(result.latency().batch1_ms(), constraints.max_latency_ms());
+  add(static_cast<double>(result.model_bytes()),
+      static_cast<double>(constraints.max_model_bytes()));
+  return violation;
+}
+
 }  // namespace nasprune::controller

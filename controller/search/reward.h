@@ -26,6 +26,12 @@ Objectives ObjectiveVector(const std::vector<v1::Objective>& objectives,
 double ScalarReward(const std::vector<v1::Objective>& objectives,
                     const v1::EvaluationResult& result);
 
+// The total violation of the constraints only a measurement can check
+// (max_latency_ms, max_model_bytes): the sum of (value / limit − 1) over
+// those broken. 0 when the result meets them.
+double MeasuredViolation(const v1::Constraints& constraints,
+                         const v1::EvaluationResult& result);
+
 }  // namespace nasprune::controller
 
 #endif  // NASPRUNE_CONTROLLER_SEARCH_REWARD_H_

@@ -1,5 +1,8 @@
 #include "controller/search/strategy_state.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 
 namespace nasprune::controller {
@@ -42,6 +45,17 @@ absl::Status RestoreCommon(const v1::StrategyState& state,
   rng->set_state(*words);
   filter->RestoreFrom(state);
   return absl::OkStatus();
+}
+
+void SavePendingMembers(
+    const std::map<std::string, v1::SearchMember>& pending,
+    google::protobuf::RepeatedPtrField<v1::SearchMember>* out) {
+  std::vector<const v1::SearchMember*> members;
+  for (const auto& [hash, m] : pending) members.push_back(&m);
+  std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
+    return a->birth() < b->birth();
+  });
+  for (const v1::SearchMember* m : members) *out->Add() = *m;
 }
 
 }  // namespace nasprune::controller

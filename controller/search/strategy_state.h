@@ -4,6 +4,7 @@
 // The parts of a StrategyState every strategy shares: its kind, generator
 // and proposal filter.
 
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -29,6 +30,12 @@ v1::StrategyState SaveCommon(absl::string_view kind, const Rng& rng,
 absl::Status RestoreCommon(const v1::StrategyState& state,
                            absl::string_view kind, Rng* rng,
                            ProposalFilter* filter);
+
+// Appends the members of `pending` (proposed, not yet observed; by hash) to
+// `out` in proposal (birth) order.
+void SavePendingMembers(
+    const std::map<std::string, v1::SearchMember>& pending,
+    google::protobuf::RepeatedPtrField<v1::SearchMember>* out);
 
 }  // namespace nasprune::controller
 

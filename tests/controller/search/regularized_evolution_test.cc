@@ -5,6 +5,7 @@
 
 #include "common/genome/default_space.h"
 #include "gtest/gtest.h"
+#include "tests/controller/search/strategy_testing.h"
 
 namespace nasprune::controller {
 namespace {
@@ -135,34 +136,11 @@ TEST(RegularizedEvolution, NoDuplicatesAcrossManyGenerations) {
   EXPECT_EQ(seen.size(), 200u);
 }
 
-// Runs `rounds` of propose-3 / observe-all-but-the-last, leaving proposals
-// in flight, and returns the hashes proposed.
-std::vector<std::string> RunRounds(RegularizedEvolution& s, int rounds,
-                                   std::vector<Proposal>* in_flight) {
-  std::vector<std::string> hashes;
-  for (int r = 0; r < rounds; ++r) {
-    std::vector<Proposal> batch = s.Propose(3);
-    for (const Proposal& p : batch) hashes.push_back(p.genome_hash);
-    for (const Proposal& p : *in_flight) s.Observe(Succeeded(p));
-    in_flight->clear();
-    s.Observe(Succeeded(batch[0]));
-    s.Observe(Succeeded(batch[1]));
-    in_flight->push_back(batch[2]);
-  }
-  return hashes;
-}
-
 TEST(RegularizedEvolution, RestoredStrategyContinuesIdentically) {
   auto original = Make(Options(6, 6, 3));
-  std::vector<Proposal> in_flight;
-  RunRounds(*original, 5, &in_flight);
-  const v1::StrategyState saved = original->Save();
-  std::vector<Proposal> in_flight_copy = in_flight;
-  const std::vector<std::string> expected = RunRounds(*original, 8, &in_flight);
-
   auto restored = Make(Options(77, 6, 3));
-  ASSERT_TRUE(restored->Restore(saved).ok());
-  EXPECT_EQ(RunRounds(*restored, 8, &in_flight_copy), expected);
+  testing::ExpectRestoredContinuesIdentically(*original, *restored, 5, 8,
+                                              Succeeded);
 }
 
 TEST(RegularizedEvolution, BadSizesAreInvalidArgument) {

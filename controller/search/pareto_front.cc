@@ -1,0 +1,135 @@
+#include "controller/search/pareto_front.h"
+
+#include <algorithm>
+
+#include "controller/search/reward.h"
+
+namespace nasprune::controller {
+namespace {
+
+double ConstraintLimit(v1::Metric metric, const v1::Constraints& c) {
+  switch (metric) {
+    case v1::METRIC_PARAMS:
+      return static_cast<double>(c.max_params());
+    case v1::METRIC_MACS:
+      return static_cast<double>(c.max_macs());
+    case v1::METRIC_LATENCY_MS:
+      return c.max_latency_ms();
+    case v1::METRIC_MODEL_BYTES:
+      return static_cast<double>(c.max_model_bytes());
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<JobParetoFront> JobParetoFront::Create(Options options) {
+  if (options.objectives.empty()) {
+    return absl::InvalidArgumentError("objectives: at least one is needed");
+  }
+  return JobParetoFront(std::move(options));
+}
+
+JobParetoFront::JobParetoFront(Options options) : options_(std::move(options)) {
+  for (const v1::Objective& o : options_.objectives) {
+    double reference = 0;
+    if (o.metric() != v1::METRIC_ACCURACY) {
+      reference = ConstraintLimit(o.metric(), options_.constraints);
+      if (reference <= 0 && o.target() > 0) reference = 2 * o.target();
+    }
+    fixed_reference_.push_back(reference);
+    largest_seen_.push_back(0);
+  }
+}
+
+std::vector<double> JobParetoFront::ReferencePoint() const {
+  std::vector<double> reference;
+  for (size_t i = 0; i < options_.objectives.size(); ++i) {
+    if (options_.objectives[i].metric() == v1::METRIC_ACCURACY) {
+      reference.push_back(0);
+    } else if (fixed_reference_[i] > 0) {
+      reference.push_back(fixed_reference_[i]);
+    } else {
+      reference.push_back(1.1 * largest_seen_[i]);
+    }
+  }
+  return reference;
+}
+
+bool JobParetoFront::Add(const std::string& trial_id,
+                         const std::string& genome_hash,
+                         const v1::EvaluationResult& result) {
+  bool changed = false;
+  Member member{.trial_id = trial_id, .genome_hash = genome_hash};
+  for (size_t i = 0; i < options_.objectives.size(); ++i) {
+    const double v = MetricValue(options_.objectives[i].metric(), result);
+    member.raw.push_back(v);
+    if (v > largest_seen_[i]) {
+      largest_seen_[i] = v;
+      changed |= fixed_reference_[i] <= 0 &&
+                 options_.objectives[i].metric() != v1::METRIC_ACCURACY;
+    }
+  }
+  member.minimized = ObjectiveVector(options_.objectives, result);
+  const bool feasible =
+      MeasuredViolation(options_.constraints, result) == 0 &&
+      std::none_of(members_.begin(), members_.end(), [&](const Member& m) {
+        return m.minimized == member.minimized ||
+               Dominates(m.minimized, member.minimized);
+      });
+  if (feasible) {
+    std::erase_if(members_, [&](const Member& m) {
+      return Dominates(member.minimized, m.minimized);
+    });
+    members_.push_back(std::move(member));
+    changed = true;
+  }
+  if (changed) UpdateHypervolume();
+  return changed;
+}
+
+void JobParetoFront::UpdateHypervolume() {
+  const std::vector<double> reference = ReferencePoint();
+  std::vector<Objectives> points;
+  for (const Member& m : members_) {
+    Objectives normalized;
+    for (size_t i = 0; i < m.raw.size(); ++i) {
+      normalized.push_back(
+          options_.objectives[i].metric() == v1::METRIC_ACCURACY
+              ? 1 - m.raw[i]
+              : (reference[i] > 0 ? m.raw[i] / reference[i] : 1));
+    }
+    points.push_back(std::move(normalized));
+  }
+  hypervolume_ = Hypervolume(points, Objectives(reference.size(), 1.0));
+}
+
+v1::ParetoFront JobParetoFront::ToProto(const std::string& job_id) const {
+  size_t key = 0;
+  for (size_t i = 0; i < options_.objectives.size(); ++i) {
+    if (options_.objectives[i].metric() == v1::METRIC_ACCURACY) key = i;
+  }
+  std::vector<const Member*> sorted;
+  for (const Member& m : members_) sorted.push_back(&m);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [key](const Member* a, const Member* b) {
+                     return a->minimized[key] < b->minimized[key];
+                   });
+  v1::ParetoFront front;
+  front.set_job_id(job_id);
+  for (const v1::Objective& o : options_.objectives) {
+    front.add_objectives(o.metric());
+  }
+  for (const Member* m : sorted) {
+    v1::ParetoPoint* point = front.add_points();
+    point->set_trial_id(m->trial_id);
+    point->set_genome_hash(m->genome_hash);
+    for (double v : m->raw) point->add_values(v);
+  }
+  front.set_hypervolume(hypervolume_);
+  for (double r : ReferencePoint()) front.add_reference_point(r);
+  return front;
+}
+
+}  // namespace nasprune::controller
