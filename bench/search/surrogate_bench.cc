@@ -1,9 +1,11 @@
-// nasprune-surrogate-bench: regret of random search and regularized evolution
-// on the surrogate NAS problem of surrogate.h (the genome's default joint
-// space for 28×28 gray images), at equal evaluation budgets, averaged over
-// seeds. Proposals go one at a time, each observed before the next.
+// nasprune-surrogate-bench: regret of random search, regularized evolution
+// and REINFORCE on the surrogate NAS problem of surrogate.h (the genome's
+// default joint space for 28×28 gray images), at equal evaluation budgets,
+// averaged over seeds. Proposals go one at a time, each observed before the
+// next.
 //
-//   nasprune-surrogate-bench [--seeds 30]
+//   nasprune-surrogate-bench [--seeds 30] [--lr 0.01] [--batch 8]
+//       [--entropy 0.001] [--hidden 64]
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +21,7 @@
 #include "common/genome/sampler.h"
 #include "controller/search/random_search.h"
 #include "controller/search/regularized_evolution.h"
+#include "controller/search/reinforce.h"
 
 namespace nasprune::bench {
 namespace {
@@ -62,48 +65,75 @@ std::string Stats(const std::vector<double>& v) {
 
 int Main(int argc, char** argv) {
   int seeds = 30;
+  controller::Reinforce::Options reinforce{.scope = Scope(), .input = kGray};
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--seeds") seeds = std::atoi(argv[i + 1]);
+    const std::string flag = argv[i];
+    if (flag == "--seeds") seeds = std::atoi(argv[i + 1]);
+    if (flag == "--lr") reinforce.learning_rate = std::atof(argv[i + 1]);
+    if (flag == "--batch") reinforce.batch_size = std::atoi(argv[i + 1]);
+    if (flag == "--entropy") reinforce.entropy_weight = std::atof(argv[i + 1]);
+    if (flag == "--hidden") reinforce.hidden_size = std::atoi(argv[i + 1]);
   }
+  at::set_num_threads(1);
   v1::Objective accuracy;
   accuracy.set_metric(v1::METRIC_ACCURACY);
-  std::vector<std::vector<double>> random(kBudgets.size()),
-      evolution(kBudgets.size());
-  int evolution_wins[3] = {0, 0, 0};
+  reinforce.objectives = {accuracy};
+  const std::vector<std::string> names = {"random", "evolution", "REINFORCE"};
+  // regrets[strategy][budget][seed]
+  std::vector<std::vector<std::vector<double>>> regrets(
+      names.size(), std::vector<std::vector<double>>(kBudgets.size()));
   for (int s = 0; s < seeds; ++s) {
     // A different hidden target per seed, drawn from the same space.
     auto sampler = genome::GenomeSampler::Create({.scope = Scope()});
     Rng target_rng(5000 + s);
     const v1::Genome target =
         genome::CanonicalGenome((*sampler)->Sample(target_rng));
+    const uint64_t seed = static_cast<uint64_t>(s);
+    std::vector<std::unique_ptr<controller::SearchStrategy>> strategies;
     auto r = controller::RandomSearch::Create(
-        {.scope = Scope(), .input = kGray, .seed = static_cast<uint64_t>(s)});
-    auto e = controller::RegularizedEvolution::Create(
-        {.scope = Scope(),
-         .input = kGray,
-         .objectives = {accuracy},
-         .seed = static_cast<uint64_t>(s),
-         .population_size = 20,
-         .sample_size = 5});
-    if (!r.ok() || !e.ok()) {
-      std::cerr << r.status() << " " << e.status() << "\n";
+        {.scope = Scope(), .input = kGray, .seed = seed});
+    auto e = controller::RegularizedEvolution::Create({.scope = Scope(),
+                                                       .input = kGray,
+                                                       .objectives = {accuracy},
+                                                       .seed = seed,
+                                                       .population_size = 20,
+                                                       .sample_size = 5});
+    reinforce.seed = seed;
+    auto p = controller::Reinforce::Create(reinforce);
+    if (!r.ok() || !e.ok() || !p.ok()) {
+      std::cerr << r.status() << " " << e.status() << " " << p.status() << "\n";
       return 1;
     }
-    const auto rr = Regrets(**r, target, s);
-    const auto er = Regrets(**e, target, s);
-    for (size_t b = 0; b < kBudgets.size(); ++b) {
-      random[b].push_back(rr[b]);
-      evolution[b].push_back(er[b]);
-      evolution_wins[b] += er[b] < rr[b];
+    strategies.push_back(*std::move(r));
+    strategies.push_back(*std::move(e));
+    strategies.push_back(*std::move(p));
+    for (size_t k = 0; k < strategies.size(); ++k) {
+      const std::vector<double> run = Regrets(*strategies[k], target, seed);
+      for (size_t b = 0; b < kBudgets.size(); ++b) {
+        regrets[k][b].push_back(run[b]);
+      }
     }
   }
-  std::cout << "| evaluations | random regret (mean ± sd) | evolution regret "
-               "(mean ± sd) | seeds where evolution is better |\n"
-               "| --- | --- | --- | --- |\n";
+  std::cout << "| evaluations |";
+  for (const std::string& n : names) std::cout << " " << n << " regret |";
+  for (size_t k = 1; k < names.size(); ++k) {
+    std::cout << " seeds " << names[k] << " beats random |";
+  }
+  std::cout << "\n|";
+  for (size_t c = 0; c < 2 * names.size(); ++c) std::cout << " --- |";
+  std::cout << "\n";
   for (size_t b = 0; b < kBudgets.size(); ++b) {
-    std::cout << absl::StrFormat("| %d | %s | %s | %d of %d |\n", kBudgets[b],
-                                 Stats(random[b]), Stats(evolution[b]),
-                                 evolution_wins[b], seeds);
+    std::cout << "| " << kBudgets[b] << " |";
+    for (size_t k = 0; k < names.size(); ++k) {
+      std::cout << " " << Stats(regrets[k][b]) << " |";
+    }
+    for (size_t k = 1; k < names.size(); ++k) {
+      int wins = 0;
+      for (int s = 0; s < seeds; ++s)
+        wins += regrets[k][b][s] < regrets[0][b][s];
+      std::cout << absl::StrFormat(" %d of %d |", wins, seeds);
+    }
+    std::cout << "\n";
   }
   return 0;
 }
