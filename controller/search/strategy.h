@@ -23,11 +23,17 @@ namespace nasprune::controller {
 struct Proposal {
   v1::Genome genome;  // Canonical.
   std::string genome_hash;
+  // The fidelity to evaluate at; unset fields mean the job's full fidelity.
+  v1::Fidelity fidelity;
+  // Multi-fidelity rung (0 = lowest); a proposal at rung k > 0 promotes the
+  // same genome's trial at rung k − 1.
+  int rung = 0;
 };
 
 // What came of a proposal.
 struct Observation {
   std::string genome_hash;
+  int rung = 0;  // The proposal's rung.
   // SUCCEEDED, EARLY_STOPPED (a partial result) or FAILED.
   v1::TrialState state = v1::TRIAL_STATE_SUCCEEDED;
   v1::EvaluationResult result;  // Unset when FAILED.
@@ -44,6 +50,17 @@ class SearchStrategy {
 
   // Records an outcome of an earlier proposal; unknown hashes are ignored.
   virtual void Observe(const Observation& observation) = 0;
+
+  // Whether a running evaluation should stop now, given its validation
+  // accuracy after each training epoch so far (early stopping). The caller
+  // cancels it and reports it as EARLY_STOPPED.
+  virtual bool ShouldStop(const std::string& genome_hash, int rung,
+                          const std::vector<double>& val_accuracy) {
+    (void)genome_hash;
+    (void)rung;
+    (void)val_accuracy;
+    return false;
+  }
 
   // The complete state.
   virtual v1::StrategyState Save() const = 0;

@@ -36,7 +36,7 @@ inline v1::Objective Objective(v1::Metric metric, double target = 0) {
 // A made-up result: wider stems score higher; params and MACs are the
 // genome's analytic ones.
 inline Observation MadeUp(const Proposal& p) {
-  Observation o{.genome_hash = p.genome_hash};
+  Observation o{.genome_hash = p.genome_hash, .rung = p.rung};
   o.result.set_val_accuracy(p.genome.arch().stem().channels() / 100.0);
   const auto cost = genome::ComputeGenomeCost(p.genome, kGray);
   EXPECT_TRUE(cost.ok()) << cost.status();

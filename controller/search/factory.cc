@@ -1,0 +1,133 @@
+#include "controller/search/factory.h"
+
+#include <cmath>
+
+#include "common/jobspec/job_spec.h"
+#include "controller/search/multi_fidelity.h"
+#include "controller/search/nsga2.h"
+#include "controller/search/random_search.h"
+#include "controller/search/regularized_evolution.h"
+#include "controller/search/reinforce.h"
+
+namespace nasprune::controller {
+namespace {
+
+template <typename T>
+absl::StatusOr<std::unique_ptr<SearchStrategy>> Upcast(
+    absl::StatusOr<std::unique_ptr<T>> strategy) {
+  if (!strategy.ok()) return strategy.status();
+  return std::unique_ptr<SearchStrategy>(*std::move(strategy));
+}
+
+absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
+    const v1::JobSpec& spec) {
+  const genome::SearchScope scope = jobspec::ScopeOf(spec);
+  const genome::InputSpec input = jobspec::InputSpecOf(spec.dataset());
+  const std::vector<v1::Objective> objectives(spec.objectives().begin(),
+                                              spec.objectives().end());
+  const v1::StrategySpec& s = spec.strategy();
+  switch (s.kind_case()) {
+    case v1::StrategySpec::kRandom:
+      return Upcast(RandomSearch::Create({.scope = scope,
+                                          .input = input,
+                                          .constraints = spec.constraints(),
+                                          .seed = spec.seed()}));
+    case v1::StrategySpec::kNsga2:
+      return Upcast(Nsga2::Create(
+          {.scope = scope,
+           .input = input,
+           .constraints = spec.constraints(),
+           .objectives = objectives,
+           .seed = spec.seed(),
+           .population_size = s.nsga2().population_size(),
+           .crossover_probability = s.nsga2().crossover_probability(),
+           .mutation_probability = s.nsga2().mutation_probability()}));
+    case v1::StrategySpec::kReinforce:
+      return Upcast(
+          Reinforce::Create({.scope = scope,
+                             .input = input,
+                             .constraints = spec.constraints(),
+                             .objectives = objectives,
+                             .seed = spec.seed(),
+                             .learning_rate = s.reinforce().learning_rate(),
+                             .batch_size = s.reinforce().batch_size(),
+                             .entropy_weight = s.reinforce().entropy_weight(),
+                             .baseline_decay = s.reinforce().baseline_decay(),
+                             .hidden_size = s.reinforce().hidden_size()}));
+    case v1::StrategySpec::kEvolution:
+    case v1::StrategySpec::KIND_NOT_SET:
+      break;
+  }
+  return Upcast(RegularizedEvolution::Create(
+      {.scope = scope,
+       .input = input,
+       .constraints = spec.constraints(),
+       .objectives = objectives,
+       .seed = spec.seed(),
+       .population_size = s.evolution().population_size(),
+       .sample_size = s.evolution().sample_size(),
+       .crossover_probability = s.evolution().crossover_probability()}));
+}
+
+}  // namespace
+
+std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
+  const v1::MultiFidelitySpec& mf = spec.multi_fidelity();
+  if (mf.method() != v1::MULTI_FIDELITY_METHOD_ASHA &&
+      mf.method() != v1::MULTI_FIDELITY_METHOD_SUCCESSIVE_HALVING) {
+    return {v1::Fidelity()};
+  }
+  const double eta = std::max(2, mf.reduction_factor());
+  const bool epochs = mf.resource() != v1::FIDELITY_RESOURCE_TRAIN_SUBSET;
+  const double min = std::max(1.0, mf.min_resource());
+  std::vector<double> resources;
+  if (!epochs && mf.max_resource() <= 0) {
+    resources = {min, min * eta, 0};  // 0: the whole split.
+  } else {
+    const double max =
+        mf.max_resource() > 0 ? mf.max_resource() : spec.recipe().epochs();
+    for (double r = min; r < max * (1 - 1e-9); r *= eta) resources.push_back(r);
+    resources.push_back(max);
+  }
+  std::vector<v1::Fidelity> rungs;
+  int64_t last = -1;
+  for (double r : resources) {
+    const int64_t amount = r <= 0 ? 0 : std::max<int64_t>(1, std::llround(r));
+    if (amount == last) continue;
+    last = amount;
+    v1::Fidelity f;
+    if (epochs) {
+      if (amount != spec.recipe().epochs()) {
+        f.set_epochs(static_cast<int32_t>(amount));
+      }
+    } else if (amount != spec.dataset().train_subset()) {
+      f.set_train_subset(amount);
+    }
+    rungs.push_back(f);
+  }
+  return rungs;
+}
+
+absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateStrategy(
+    const v1::JobSpec& spec) {
+  absl::StatusOr<std::unique_ptr<SearchStrategy>> base = CreateBase(spec);
+  if (!base.ok()) return base.status();
+  const v1::MultiFidelitySpec& mf = spec.multi_fidelity();
+  const bool halving =
+      mf.method() == v1::MULTI_FIDELITY_METHOD_ASHA ||
+      mf.method() == v1::MULTI_FIDELITY_METHOD_SUCCESSIVE_HALVING;
+  if (!halving && !mf.median_stopping()) return base;
+  return Upcast(MultiFidelity::Create(
+      {.inner = *std::move(base),
+       .method = halving ? mf.method() : v1::MULTI_FIDELITY_METHOD_NONE,
+       .rungs = RungFidelities(spec),
+       .reduction_factor = std::max(2, mf.reduction_factor()),
+       .median_stopping = mf.median_stopping(),
+       .median_grace_epochs = mf.median_grace_epochs(),
+       .objectives = std::vector<v1::Objective>(spec.objectives().begin(),
+                                                spec.objectives().end()),
+       .constraints = spec.constraints(),
+       .multi_objective = spec.strategy().has_nsga2()}));
+}
+
+}  // namespace nasprune::controller
