@@ -183,7 +183,12 @@ void MultiFidelity::Observe(const Observation& observation) {
     m.set_violation(
         MeasuredViolation(options_.constraints, observation.result));
   }
-  if (observation.rung == 0) options_.inner->Observe(observation);
+  // The wrapped strategy sees every rung-0 outcome, and each later
+  // (higher-fidelity) result of the same genome, which replaces the figures
+  // it holds.
+  if (observation.rung == 0 || observation.state == v1::TRIAL_STATE_SUCCEEDED) {
+    options_.inner->Observe(observation);
+  }
   if (options_.median_stopping &&
       observation.state == v1::TRIAL_STATE_SUCCEEDED) {
     v1::Curve curve;

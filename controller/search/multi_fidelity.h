@@ -9,8 +9,9 @@
 // examples), each η times the one below, the top one the job's full
 // fidelity (RungFidelities in factory.h). New genomes come from the wrapped
 // strategy and start at rung 0; the wrapped strategy observes their rung-0
-// outcome. A trial at rung k is promoted by proposing the same genome at
-// rung k + 1:
+// outcome, then each successful higher-rung result of the same genome
+// (which replaces the figures it keeps). A trial at rung k is promoted by
+// proposing the same genome at rung k + 1:
 //   - ASHA: whenever a slot is free, the best not-yet-promoted trial among
 //     the top ⌊n/η⌋ of the n results at some rung k < top (the highest such
 //     rung first) is promoted; otherwise a new genome starts.

@@ -95,7 +95,27 @@ std::vector<Proposal> Nsga2::Propose(int count) {
 
 void Nsga2::Observe(const Observation& observation) {
   auto it = pending_.find(observation.genome_hash);
-  if (it == pending_.end()) return;
+  if (it == pending_.end()) {
+    // A later result of a member (a higher fidelity under multi-fidelity)
+    // replaces its figures wherever it is kept.
+    if (observation.state != v1::TRIAL_STATE_SUCCEEDED) return;
+    bool ranked_member = false;
+    for (auto* members : {&population_, &offspring_}) {
+      for (v1::SearchMember& m : *members) {
+        if (m.genome_hash() != observation.genome_hash) continue;
+        m.clear_objectives();
+        for (double v :
+             ObjectiveVector(options_.objectives, observation.result)) {
+          m.add_objectives(v);
+        }
+        m.set_violation(
+            MeasuredViolation(options_.constraints, observation.result));
+        ranked_member |= members == &population_;
+      }
+    }
+    if (ranked_member) Rank();
+    return;
+  }
   v1::SearchMember member = std::move(it->second);
   pending_.erase(it);
   if (observation.state == v1::TRIAL_STATE_FAILED) return;

@@ -1,5 +1,6 @@
 #include "controller/search/policy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -166,22 +167,59 @@ void CategoricalPolicy::Update(const std::vector<Episode>& episodes) {
                 (1 - options_.baseline_decay) * e.reward;
   }
 
-  torch::Tensor log_prob = torch::zeros({batch});
-  torch::Tensor entropy = torch::zeros({batch});
-  Unroll(batch, steps, [&](int d, const torch::Tensor& logits) {
-    std::vector<int64_t> actions;
-    std::vector<float> mask;
+  // Teacher forcing: every input is known, so the LSTM runs over the whole
+  // sequence in one call, and the heads, padded to the widest decision,
+  // in one batched product.
+  const int64_t hidden = options_.hidden_size;
+  int max_choices = 0;
+  for (int n : options_.choices) max_choices = std::max(max_choices, n);
+  std::vector<int64_t> inputs, actions, head_rows;
+  std::vector<float> used;
+  std::vector<uint8_t> padding;
+  for (int d = 0; d < steps; ++d) {
     for (const Episode& e : episodes) {
+      inputs.push_back(d == 0 ? total_choices_
+                              : offsets_[d - 1] + e.actions[d - 1]);
       actions.push_back(e.actions[d]);
-      mask.push_back(e.used.empty() || e.used[d] ? 1.0f : 0.0f);
+      used.push_back(e.used.empty() || e.used[d] ? 1.0f : 0.0f);
     }
-    const torch::Tensor a = torch::tensor(actions, torch::kLong);
-    const torch::Tensor m = torch::tensor(mask);
-    const torch::Tensor log_p = torch::log_softmax(logits, 1);
-    log_prob = log_prob + log_p.gather(1, a.unsqueeze(1)).squeeze(1) * m;
-    entropy = entropy - (log_p.exp() * log_p).sum(1) * m;
-    return a;
-  });
+    for (int c = 0; c < max_choices; ++c) {
+      const bool real = c < options_.choices[d];
+      head_rows.push_back(real ? offsets_[d] + c : 0);
+      padding.push_back(real ? 0 : 1);
+    }
+  }
+  const torch::Tensor x =
+      params_[kEmbed]
+          .index_select(0, torch::tensor(inputs, torch::kLong))
+          .view({steps, batch, hidden});
+  const torch::Tensor zeros = torch::zeros({1, batch, hidden});
+  const torch::Tensor h = std::get<0>(torch::lstm(
+      x, {zeros, zeros},
+      {params_[kWIh], params_[kWHh], params_[kBIh], params_[kBHh]},
+      /*has_biases=*/true, /*num_layers=*/1, /*dropout=*/0, /*train=*/true,
+      /*bidirectional=*/false, /*batch_first=*/false));
+  const torch::Tensor rows = torch::tensor(head_rows, torch::kLong);
+  const torch::Tensor w = params_[kHeadW]
+                              .index_select(0, rows)
+                              .view({steps, max_choices, hidden})
+                              .transpose(1, 2);
+  const torch::Tensor b =
+      params_[kHeadB].index_select(0, rows).view({steps, 1, max_choices});
+  const torch::Tensor pad = torch::tensor(padding, torch::kUInt8)
+                                .to(torch::kBool)
+                                .view({steps, 1, max_choices});
+  const torch::Tensor log_p =
+      torch::log_softmax((torch::bmm(h, w) + b).masked_fill(pad, -INFINITY), 2);
+  const torch::Tensor chosen =
+      log_p
+          .gather(2,
+                  torch::tensor(actions, torch::kLong).view({steps, batch, 1}))
+          .squeeze(2);
+  const torch::Tensor mask = torch::tensor(used).view({steps, batch});
+  const torch::Tensor log_prob = (chosen * mask).sum(0);
+  const torch::Tensor entropy =
+      (-(log_p.exp() * log_p.masked_fill(pad, 0)).sum(2) * mask).sum(0);
   const torch::Tensor loss = -(torch::tensor(advantages) * log_prob).mean() -
                              options_.entropy_weight * entropy.mean();
   loss.backward();

@@ -99,7 +99,22 @@ std::vector<Proposal> RegularizedEvolution::Propose(int count) {
 
 void RegularizedEvolution::Observe(const Observation& observation) {
   auto it = pending_.find(observation.genome_hash);
-  if (it == pending_.end()) return;
+  if (it == pending_.end()) {
+    // A later result of a member (a higher fidelity under multi-fidelity)
+    // replaces its figures while it is in the population; its age stays.
+    if (observation.state == v1::TRIAL_STATE_SUCCEEDED) {
+      for (v1::SearchMember& m : population_) {
+        if (m.genome_hash() != observation.genome_hash) continue;
+        m.set_reward(ScalarReward(options_.objectives, observation.result));
+        m.clear_objectives();
+        for (double v :
+             ObjectiveVector(options_.objectives, observation.result)) {
+          m.add_objectives(v);
+        }
+      }
+    }
+    return;
+  }
   v1::SearchMember member = std::move(it->second);
   pending_.erase(it);
   if (observation.state == v1::TRIAL_STATE_FAILED) return;

@@ -1,11 +1,18 @@
 #include "controller/search/reinforce.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/genome/hash.h"
 #include "controller/search/reward.h"
 #include "controller/search/strategy_state.h"
 
 namespace nasprune::controller {
+namespace {
+
+constexpr int kPolicyDraws = 8;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Reinforce>> Reinforce::Create(Options options) {
   if (options.batch_size < 1 || options.batch_size > 1024) {
@@ -64,23 +71,39 @@ bool Reinforce::Admit(v1::Genome genome, const std::vector<int>& actions,
 std::vector<Proposal> Reinforce::Propose(int count) {
   std::vector<Proposal> proposals;
   if (count <= 0) return proposals;
-  // Draw from the policy in batches of what is still missing.
-  const int64_t budget = static_cast<int64_t>(count) * options_.max_attempts;
+  // Draw from the policy in batches of what is missing; after a rejection
+  // (a converging policy repeats itself) the next batch doubles. A batch
+  // costs about as much per episode as single draws, so the policy gets
+  // kPolicyDraws draws per proposal. Surplus episodes are dropped.
+  const int64_t policy_budget = static_cast<int64_t>(count) * kPolicyDraws;
+  std::vector<v1::Genome> rejected;
   int64_t drawn = 0;
-  while (static_cast<int>(proposals.size()) < count && drawn < budget) {
+  int factor = 1;
+  while (static_cast<int>(proposals.size()) < count && drawn < policy_budget) {
     const int missing = count - static_cast<int>(proposals.size());
-    for (const std::vector<int>& actions : policy_->Sample(missing, rng_)) {
+    const int draws = static_cast<int>(std::min<int64_t>(
+        static_cast<int64_t>(missing) * factor, policy_budget - drawn));
+    factor *= 2;
+    for (const std::vector<int>& actions : policy_->Sample(draws, rng_)) {
       ++drawn;
-      if (static_cast<int>(proposals.size()) < count) {
-        Admit(decisions_.Decode(actions), actions, &proposals);
+      if (static_cast<int>(proposals.size()) >= count) continue;
+      v1::Genome genome = decisions_.Decode(actions);
+      if (!Admit(genome, actions, &proposals)) {
+        rejected.push_back(std::move(genome));
       }
     }
   }
-  // Then uniformly random genomes.
+  // Then mutations of the rejected draws (near what the policy wants), or
+  // random genomes when there are none. They are not episodes.
+  const int64_t budget = static_cast<int64_t>(count) * options_.max_attempts;
   for (int64_t attempt = 0;
        static_cast<int>(proposals.size()) < count && attempt < budget;
        ++attempt) {
-    Admit(genome::CanonicalGenome(sampler_->Sample(rng_)), {}, &proposals);
+    v1::Genome genome =
+        rejected.empty()
+            ? sampler_->Sample(rng_)
+            : sampler_->Mutate(rejected[attempt % rejected.size()], rng_);
+    Admit(genome::CanonicalGenome(genome), {}, &proposals);
   }
   return proposals;
 }

@@ -5,9 +5,11 @@
 // (decisions.h) with the LSTM policy of policy.h. Each proposal is an
 // episode: the policy emits every architecture and pruning decision, and the
 // decoded genome is proposed unless it repeats an earlier proposal or breaks
-// the analytic constraints, in which case the policy draws again (after
-// max_attempts draws per proposal, a uniformly random genome is proposed
-// instead; it teaches the policy nothing). The reward is the job's
+// the analytic constraints, in which case the policy draws again, up to 8
+// draws per proposal; then a mutation of a rejected draw is proposed (near
+// what the policy wants; up to max_attempts tries, or random genomes when no
+// draw was made). Such a proposal is not an episode: it teaches the policy
+// nothing. The reward is the job's
 // ScalarReward (reward.h); every batch_size observed episodes make one
 // policy update. Failed evaluations are not episodes.
 //

@@ -49,6 +49,9 @@ class SearchStrategy {
   virtual std::vector<Proposal> Propose(int count) = 0;
 
   // Records an outcome of an earlier proposal; unknown hashes are ignored.
+  // A later successful result of a genome already observed (a higher
+  // fidelity under multi-fidelity) replaces the figures the strategy keeps
+  // of it, where it keeps any (evolution and NSGA-II members).
   virtual void Observe(const Observation& observation) = 0;
 
   // Whether a running evaluation should stop now, given its validation

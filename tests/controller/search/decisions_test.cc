@@ -35,7 +35,7 @@ TEST(DecisionSpace, CoversTheLargestGenomeInNetworkOrder) {
   EXPECT_EQ(d.front().choices, 4);
   // The default space: stem (2 decisions; one kernel), stage count, 4 stages
   // × (channels, downsample where > 1 option, blocks) with 2+3+3+2 blocks of
-  // 6 decisions, head (3), pruning: criterion, 10 + 10 expanded + stem +
+  // 6 decisions, head (3); pruning: criterion, 10 + 10 expanded + stem +
   // hidden keep ratios, steps, epochs, distill weight.
   int blocks = 0;
   for (const Decision& x : d) {
@@ -43,6 +43,9 @@ TEST(DecisionSpace, CoversTheLargestGenomeInNetworkOrder) {
     EXPECT_GE(x.choices, 2) << x.name;
   }
   EXPECT_EQ(blocks, 10);
+  // Architecture: stem 2, stage count 1, stages 14 + 21 + 21 + 15, head 3;
+  // pruning: criterion 1, 22 keep ratios, steps, epochs, distill weight.
+  EXPECT_EQ(d.size(), 77u + 26u);
   EXPECT_EQ(d.back().name, "pruning.distill_weight");
 }
 

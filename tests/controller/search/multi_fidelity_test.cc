@@ -88,9 +88,10 @@ TEST(MultiFidelity, AshaPromotesTheTopThirdAsSoonAsItIsKnown) {
   EXPECT_EQ(next[0].genome_hash, first[1].genome_hash);
   EXPECT_EQ(next[0].fidelity.epochs(), 3);
   EXPECT_EQ(next[1].rung, 0);  // The best was promoted once only.
-  // The wrapped strategy saw the rung-0 outcomes only.
-  mf->Observe(Result(next[0], 0.95));
+  // The wrapped strategy sees every rung-0 outcome and later successes.
   EXPECT_EQ(recording->observed_rungs, (std::vector<int>{0, 0, 0}));
+  mf->Observe(Result(next[0], 0.95));
+  EXPECT_EQ(recording->observed_rungs, (std::vector<int>{0, 0, 0, 1}));
 }
 
 TEST(MultiFidelity, FailedAndStoppedTrialsAreNeverPromoted) {

@@ -113,6 +113,23 @@ TEST(Nsga2, MeasuredConstraintBreakersLoseToFeasibleMembers) {
   EXPECT_EQ(HashesOf(Observed(strategy->Save().population())), feasible);
 }
 
+TEST(Nsga2, ALaterResultReplacesAMembersObjectives) {
+  auto strategy = Make(TwoObjectives(8, 4));
+  const std::vector<Proposal> p = strategy->Propose(4);
+  for (const Proposal& q : p) strategy->Observe(MadeUp(q));
+  Observation better = MadeUp(p[2]);
+  better.result.set_val_accuracy(0.99);
+  strategy->Observe(better);
+  bool found = false;
+  const v1::StrategyState state = strategy->Save();
+  for (const auto& m : state.population()) {
+    if (m.genome_hash() != p[2].genome_hash) continue;
+    found = true;
+    EXPECT_DOUBLE_EQ(m.objectives(0), -0.99);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(Nsga2, ChildrenStayCloseToTheirParents) {
   auto strategy = Make(TwoObjectives(3, 4));
   std::set<int> parent_stems;

@@ -105,6 +105,24 @@ TEST(RegularizedEvolution, FailuresNeverJoinAndUnknownHashesAreIgnored) {
   EXPECT_EQ(Births(strategy->Save()), (std::vector<int64_t>{1}));
 }
 
+TEST(RegularizedEvolution, ALaterResultReplacesAMembersFiguresNotItsAge) {
+  auto strategy = Make(Options(8, 4, 2));
+  const std::vector<Proposal> p = strategy->Propose(2);
+  strategy->Observe(Succeeded(p[0]));
+  strategy->Observe(Succeeded(p[1]));
+  Observation better = Succeeded(p[0]);
+  better.result.set_val_accuracy(0.97);
+  strategy->Observe(better);
+  const v1::StrategyState state = strategy->Save();
+  ASSERT_EQ(Births(state), (std::vector<int64_t>{0, 1}));
+  EXPECT_DOUBLE_EQ(state.population(0).reward(), 0.97);
+  // A failure after the fact changes nothing.
+  strategy->Observe(
+      {.genome_hash = p[1].genome_hash, .state = v1::TRIAL_STATE_FAILED});
+  EXPECT_EQ(strategy->Save().population(1).reward(),
+            state.population(1).reward());
+}
+
 TEST(RegularizedEvolution, ChildrenComeFromThePopulationOnceItIsFull) {
   // With a population of 4 and sample 4, every child mutates the widest
   // stem's genome: one gene changes, so most children keep its stem.
