@@ -1,0 +1,58 @@
+#include "worker/service/slots.h"
+
+#include "gtest/gtest.h"
+
+namespace nasprune::worker {
+namespace {
+
+TEST(SlotTable, FillsUpThenRefusesWithResourceExhausted) {
+  SlotTable slots(2);
+  ASSERT_TRUE(slots.Acquire("j/0").ok());
+  EXPECT_EQ(slots.Acquire("j/0").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(slots.Acquire("j/1").ok());
+  EXPECT_EQ(slots.Acquire("j/2").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(slots.Acquire("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(slots.Running(), (std::vector<std::string>{"j/0", "j/1"}));
+  slots.Release("j/0", true);
+  slots.Release("j/1", false);
+  slots.Release("unknown", true);
+  EXPECT_TRUE(slots.Running().empty());
+  EXPECT_EQ(slots.completed(), 1);
+  EXPECT_EQ(slots.failed(), 1);
+  EXPECT_TRUE(slots.Acquire("j/2").ok());
+}
+
+TEST(SlotTable, SnapshotShowsTrialsAndPhases) {
+  SlotTable slots(3);
+  ASSERT_TRUE(slots.Acquire("j/7").ok());
+  slots.SetPhase("j/7", v1::PHASE_TRAIN);
+  const std::vector<v1::SlotStatus> snapshot = slots.Snapshot();
+  ASSERT_EQ(snapshot.size(), 3u);
+  EXPECT_EQ(snapshot[0].trial_id(), "j/7");
+  EXPECT_EQ(snapshot[0].phase(), v1::PHASE_TRAIN);
+  EXPECT_EQ(snapshot[1].index(), 1);
+  EXPECT_TRUE(snapshot[1].trial_id().empty());
+}
+
+TEST(SlotTable, CancelReachesTheRegisteredHookOnceRegistered) {
+  SlotTable slots(1);
+  auto canceller = slots.Acquire("j/0");
+  ASSERT_TRUE(canceller.ok());
+  EXPECT_FALSE(slots.Cancel("j/9"));
+  EXPECT_FALSE(slots.Cancel(""));
+  int stops = 0;
+  (*canceller)->OnCancel([&] { ++stops; });
+  EXPECT_TRUE(slots.Cancel("j/0"));
+  EXPECT_EQ(stops, 1);
+  EXPECT_TRUE((*canceller)->cancelled());
+  // A hook registered after the cancel runs at once.
+  int late = 0;
+  (*canceller)->OnCancel([&] { ++late; });
+  EXPECT_EQ(late, 1);
+}
+
+}  // namespace
+}  // namespace nasprune::worker
