@@ -4,29 +4,218 @@
 //   nasprune-worker evaluate --genome G.yaml [--dataset fashion-mnist]
 //       [--epochs N] [--subset N] [--export model.pt] [--test] ...
 // runs the whole evaluation pipeline once and prints the EvaluationResult as
-// JSON on stdout (progress goes to stderr). The daemon mode (gRPC Worker
-// service) arrives with the service issue.
+// JSON on stdout (progress goes to stderr).
 //
-// Exit status: 0 success, 1 evaluation failure, 2 bad input or usage.
+//   nasprune-worker serve --listen 127.0.0.1:50052 [--controller HOST:PORT]
+//       [--slots 1] [--evaluator libtorch|synthetic] ...
+// runs the daemon: the gRPC Worker service and the health service, and
+// (with --controller) registration and heartbeats, until SIGTERM or SIGINT.
+//
+// Exit status: 0 success, 1 evaluation failure or serving error, 2 bad input
+// or usage.
 
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "worker/evaluator/evaluator.h"
 #include "worker/memory/caching_allocator.h"
+#include "worker/service/registrar.h"
+#include "worker/service/slots.h"
+#include "worker/service/worker_service.h"
+#include "worker/synthetic/synthetic_evaluator.h"
 
 namespace {
+
+namespace w = nasprune::worker;
 
 int Fail(const absl::Status& status) {
   std::cerr << "error: " << status.message() << "\n";
   return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:50052";
+  std::string advertise;
+  std::string name;
+  std::string controller;
+  int slots = 1;
+  std::string evaluator = "libtorch";
+  int synthetic_delay_ms = 0;
+  bool synthetic_fail_all = false;
+  std::string artifact_dir;
+};
+
+// The LibTorch evaluation for the daemon: cancellation reaches the training
+// loop through a CancellationToken; an exported archive lands in the
+// artifact directory under its SHA-256.
+w::EvaluateFn LibTorchEvaluation(w::EvaluatorOptions options,
+                                 std::string artifact_dir) {
+  return [options = std::move(options), artifact_dir = std::move(artifact_dir)](
+             const nasprune::v1::EvaluateRequest& request,
+             const std::function<void(const nasprune::v1::TrialProgress&)>&
+                 progress,
+             w::Canceller& canceller)
+             -> absl::StatusOr<nasprune::v1::EvaluationResult> {
+    std::string export_path;
+    if (request.export_model() && !artifact_dir.empty()) {
+      std::string safe = request.trial_id();
+      for (char& c : safe)
+        c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      export_path = absl::StrCat(artifact_dir, "/.tmp-", safe, "-",
+                                 request.attempt(), ".pt");
+    }
+    w::CancellationToken token;
+    canceller.OnCancel([&token] { token.Cancel(); });
+    absl::StatusOr<nasprune::v1::EvaluationResult> result =
+        w::EvaluateGenome(request, export_path, options, progress, &token);
+    canceller.OnCancel(nullptr);
+    if (result.ok() && !export_path.empty() &&
+        !result->artifact_sha256().empty()) {
+      std::error_code error;
+      std::filesystem::rename(
+          export_path,
+          absl::StrCat(artifact_dir, "/", result->artifact_sha256(), ".pt"),
+          error);
+      if (error) {
+        return absl::InternalError(
+            absl::StrCat("cannot move the exported model into ", artifact_dir,
+                         ": ", error.message()));
+      }
+    }
+    return result;
+  };
+}
+
+int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
+  if (flags.slots < 1 || flags.slots > 1024) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--slots: ", flags.slots, " is outside [1, 1024]")));
+  }
+  w::WorkerIdentity identity;
+  w::EvaluateFn evaluate;
+  if (flags.evaluator == "synthetic") {
+    if (flags.synthetic_delay_ms < 0) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--synthetic-delay-ms: ", flags.synthetic_delay_ms, " is negative")));
+    }
+    const w::SyntheticOptions synthetic{
+        .delay = std::chrono::milliseconds(flags.synthetic_delay_ms),
+        .fail_all = flags.synthetic_fail_all};
+    evaluate = [synthetic](const nasprune::v1::EvaluateRequest& request,
+                           const std::function<void(
+                               const nasprune::v1::TrialProgress&)>& progress,
+                           w::Canceller& canceller) {
+      return w::EvaluateSynthetic(request, synthetic, progress, [&canceller] {
+        return canceller.cancelled();
+      });
+    };
+    identity.evaluator_version = w::kSyntheticEvaluatorVersion;
+    identity.synthetic = true;
+    identity.device = "synthetic";
+  } else if (flags.evaluator == "libtorch") {
+    if (!flags.artifact_dir.empty()) {
+      std::error_code error;
+      std::filesystem::create_directories(flags.artifact_dir, error);
+      if (error) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("--artifact-dir: cannot create ", flags.artifact_dir,
+                         ": ", error.message())));
+      }
+    }
+    evaluate = LibTorchEvaluation(options, flags.artifact_dir);
+    identity.evaluator_version = w::kEvaluatorVersion;
+    identity.device = options.device;
+  } else {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--evaluator: \"", flags.evaluator,
+                     "\" is not libtorch or synthetic")));
+  }
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // The identity (name, address) is known before serving: --listen names
+  // its port.
+  const size_t colon = flags.listen.rfind(':');
+  int listen_port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(flags.listen.substr(colon + 1), &listen_port) ||
+      listen_port <= 0 || listen_port > 65535) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--listen: \"", flags.listen,
+                     "\" is not HOST:PORT with a port in "
+                     "[1, 65535]")));
+  }
+  const std::string host = flags.listen.substr(0, colon);
+  identity.address =
+      !flags.advertise.empty()
+          ? flags.advertise
+          : absl::StrCat(
+                host == "0.0.0.0" || host == "[::]" ? "127.0.0.1" : host, ":",
+                listen_port);
+  if (!flags.name.empty()) {
+    identity.name = flags.name;
+  } else {
+    char hostname[256] = {};
+    gethostname(hostname, sizeof(hostname) - 1);
+    identity.name = absl::StrCat(hostname, "-", listen_port);
+  }
+
+  w::SlotTable slots(flags.slots);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  w::WorkerServiceImpl service(identity, &slots, evaluate);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "error: cannot listen on " << flags.listen << "\n";
+    return 1;
+  }
+  std::unique_ptr<w::Registrar> registrar;
+  if (!flags.controller.empty()) {
+    registrar = std::make_unique<w::Registrar>(
+        w::Registrar::Options{.controller_address = flags.controller,
+                              .identity = identity,
+                              .slots = &slots});
+    registrar->Start();
+  }
+  std::cerr << absl::StrFormat(
+      "nasprune-worker %s: serving on %s, %d slot(s), evaluator %s%s\n",
+      identity.name, identity.address, flags.slots, identity.evaluator_version,
+      flags.controller.empty()
+          ? ""
+          : absl::StrCat(", controller ", flags.controller));
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::cerr << "nasprune-worker: signal " << signal << ", stopping\n";
+  if (registrar) registrar->Stop();
+  // Running evaluations are told to stop; the deadline bounds the wait.
+  for (const std::string& id : slots.Running()) slots.Cancel(id);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return 0;
 }
 
 }  // namespace
@@ -77,6 +266,47 @@ int main(int argc, char** argv) {
                        "pruning plans of the same architecture");
   evaluate->add_flag("--quiet,-q", quiet, "No progress on stderr");
 
+  ServeFlags serve_flags;
+  auto* serve = app.add_subcommand(
+      "serve", "Run the worker daemon (gRPC Worker service)");
+  serve->add_option("--listen", serve_flags.listen, "HOST:PORT to serve on")
+      ->capture_default_str();
+  serve->add_option("--advertise", serve_flags.advertise,
+                    "Address the controller dials (default: --listen, with "
+                    "127.0.0.1 for a wildcard host)");
+  serve->add_option("--name", serve_flags.name,
+                    "Unique worker name (default: <hostname>-<port>)");
+  serve->add_option("--controller", serve_flags.controller,
+                    "Controller HOST:PORT to register with (none: serve "
+                    "unregistered)");
+  serve
+      ->add_option("--slots", serve_flags.slots,
+                   "Evaluations run at once, in [1, 1024]")
+      ->capture_default_str();
+  serve
+      ->add_option("--evaluator", serve_flags.evaluator,
+                   "libtorch, or synthetic (a deterministic function of the "
+                   "genome for scale and fault tests; never trains)")
+      ->capture_default_str();
+  serve
+      ->add_option("--synthetic-delay-ms", serve_flags.synthetic_delay_ms,
+                   "Wall time of one synthetic evaluation")
+      ->capture_default_str();
+  serve->add_flag("--synthetic-fail-all", serve_flags.synthetic_fail_all,
+                  "Fail every synthetic evaluation (fault tests)");
+  serve->add_option("--artifact-dir", serve_flags.artifact_dir,
+                    "Where exported models are written, as <sha256>.pt");
+  serve->add_option("--device", device, "cpu or cuda[:N]")
+      ->capture_default_str();
+  serve->add_option("--threads", threads,
+                    "LibTorch threads (0 = every hardware thread)");
+  serve
+      ->add_option("--dataset-root", dataset_roots,
+                   "Roots searched for named data sets")
+      ->capture_default_str();
+  serve->add_option("--parent-dir", parent_dir,
+                    "Keep trained parents here for reuse across evaluations");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -84,6 +314,15 @@ int main(int argc, char** argv) {
   }
 
   nasprune::worker::InstallCachingCpuAllocator();
+  if (serve->parsed()) {
+    w::EvaluatorOptions options;
+    options.dataset_search_path = dataset_roots;
+    options.device = device;
+    options.threads = threads;
+    options.parents = std::make_shared<w::ParentStore>(
+        w::ParentStore::Options{.directory = parent_dir});
+    return Serve(serve_flags, options);
+  }
   nasprune::v1::EvaluateRequest request;
   request.set_trial_id("cli/0");
   request.set_attempt(1);

@@ -59,12 +59,13 @@ absl::StatusOr<std::shared_ptr<Canceller>> SlotTable::Acquire(
   return free->canceller;
 }
 
-void SlotTable::Release(const std::string& trial_id, bool succeeded) {
+void SlotTable::Release(const std::string& trial_id, Outcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   Slot* slot = Find(trial_id);
   if (slot == nullptr) return;
   *slot = Slot();
-  (succeeded ? completed_ : failed_)++;
+  if (outcome == Outcome::kSucceeded) ++completed_;
+  if (outcome == Outcome::kFailed) ++failed_;
 }
 
 void SlotTable::SetPhase(const std::string& trial_id, v1::Phase phase) {

@@ -43,8 +43,10 @@ class SlotTable {
   // an empty id.
   absl::StatusOr<std::shared_ptr<Canceller>> Acquire(
       const std::string& trial_id);
-  // Frees the trial's slot and counts the outcome.
-  void Release(const std::string& trial_id, bool succeeded);
+  enum class Outcome { kSucceeded, kFailed, kCancelled };
+  // Frees the trial's slot and counts the outcome (cancellations are not
+  // failures).
+  void Release(const std::string& trial_id, Outcome outcome);
   void SetPhase(const std::string& trial_id, v1::Phase phase);
   // True when the trial ran here and was told to stop.
   bool Cancel(const std::string& trial_id);

@@ -16,13 +16,16 @@ TEST(SlotTable, FillsUpThenRefusesWithResourceExhausted) {
   EXPECT_EQ(slots.Acquire("").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(slots.Running(), (std::vector<std::string>{"j/0", "j/1"}));
-  slots.Release("j/0", true);
-  slots.Release("j/1", false);
-  slots.Release("unknown", true);
+  slots.Release("j/0", SlotTable::Outcome::kSucceeded);
+  slots.Release("j/1", SlotTable::Outcome::kFailed);
+  slots.Release("unknown", SlotTable::Outcome::kSucceeded);
   EXPECT_TRUE(slots.Running().empty());
   EXPECT_EQ(slots.completed(), 1);
   EXPECT_EQ(slots.failed(), 1);
-  EXPECT_TRUE(slots.Acquire("j/2").ok());
+  ASSERT_TRUE(slots.Acquire("j/2").ok());
+  slots.Release("j/2", SlotTable::Outcome::kCancelled);
+  EXPECT_EQ(slots.completed(), 1);
+  EXPECT_EQ(slots.failed(), 1);
 }
 
 TEST(SlotTable, SnapshotShowsTrialsAndPhases) {

@@ -1,0 +1,341 @@
+// The worker daemon as a real process (`nasprune-worker serve` with the
+// synthetic evaluator), driven over gRPC, registering with a registry
+// served by the test itself.
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "common/jobspec/job_spec.h"
+#include "common/jobspec/yaml_proto.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+#include "nasprune/v1/worker.grpc.pb.h"
+#include "tests/testing/process.h"
+
+namespace nasprune::worker {
+namespace {
+
+using nasprune::testing::ChildProcess;
+using nasprune::testing::FreePort;
+
+// The controller's side of registration, recorded.
+class Registry final : public v1::WorkerRegistry::Service {
+ public:
+  grpc::Status Register(grpc::ServerContext*, const v1::RegisterRequest* r,
+                        v1::RegisterResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    registrations_.push_back(*r);
+    response->set_lease_id("lease-" + std::to_string(registrations_.size()));
+    response->set_heartbeat_interval_ms(100);
+    forget_ = false;
+    return grpc::Status::OK;
+  }
+  grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest* r,
+                         v1::HeartbeatResponse* response) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    heartbeats_.push_back(*r);
+    response->set_known(!forget_);
+    for (const std::string& id : cancel_) response->add_cancel_trial_ids(id);
+    cancel_.clear();
+    return grpc::Status::OK;
+  }
+  std::vector<v1::RegisterRequest> registrations() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return registrations_;
+  }
+  bool SawRunning(const std::string& trial) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& h : heartbeats_) {
+      for (const auto& id : h.running_trial_ids()) {
+        if (id == trial) return true;
+      }
+    }
+    return false;
+  }
+  void Forget() {
+    std::lock_guard<std::mutex> lock(mu_);
+    forget_ = true;
+  }
+  void CancelAtNextHeartbeat(const std::string& trial) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancel_.push_back(trial);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<v1::RegisterRequest> registrations_;
+  std::vector<v1::HeartbeatRequest> heartbeats_;
+  std::vector<std::string> cancel_;
+  bool forget_ = false;
+};
+
+template <typename F>
+bool Eventually(F condition, std::chrono::milliseconds limit =
+                                 std::chrono::milliseconds(20000)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+v1::EvaluateRequest Request(const std::string& trial_id) {
+  v1::EvaluateRequest request;
+  request.set_trial_id(trial_id);
+  request.set_attempt(1);
+  EXPECT_TRUE(
+      LoadYamlFile("examples/genomes/reference.yaml", request.mutable_genome())
+          .ok());
+  v1::JobSpec spec;
+  spec.set_name("daemon-test");
+  spec.mutable_dataset()->set_name("fashion-mnist");
+  spec.mutable_recipe()->set_epochs(4);
+  auto prepared = jobspec::PrepareJobSpec(spec);
+  EXPECT_TRUE(prepared.ok());
+  *request.mutable_dataset() = prepared->dataset();
+  *request.mutable_recipe() = prepared->recipe();
+  return request;
+}
+
+struct Outcome {
+  grpc::Status status;
+  std::vector<v1::EvaluateEvent> events;
+  std::chrono::steady_clock::duration took;
+};
+
+class WorkerDaemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry_port_ = FreePort();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(registry_port_),
+                             grpc::InsecureServerCredentials());
+    builder.RegisterService(&registry_);
+    registry_server_ = builder.BuildAndStart();
+    ASSERT_NE(registry_server_, nullptr);
+    Launch(&worker_, &port_, {"--synthetic-delay-ms", "1500"});
+    stub_ = v1::Worker::NewStub(channel_);
+    ASSERT_TRUE(Eventually([&] { return !registry_.registrations().empty(); }))
+        << worker_.Log();
+  }
+
+  void TearDown() override {
+    worker_.Kill(SIGKILL);
+    registry_server_->Shutdown();
+  }
+
+  void Launch(ChildProcess* process, int* port,
+              std::vector<std::string> extra) {
+    *port = FreePort();
+    std::vector<std::string> argv = {
+        NASPRUNE_WORKER_BIN,
+        "serve",
+        "--listen",
+        "127.0.0.1:" + std::to_string(*port),
+        "--controller",
+        "127.0.0.1:" + std::to_string(registry_port_),
+        "--slots",
+        "2",
+        "--evaluator",
+        "synthetic",
+        "--name",
+        "w" + std::to_string(*port)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(process->Start(argv, ::testing::TempDir() + "/worker-" +
+                                         std::to_string(*port) + ".log"));
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(*port),
+                                   grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(30)))
+        << process->Log();
+  }
+
+  static Outcome Run(v1::Worker::Stub& stub, const v1::EvaluateRequest& r) {
+    Outcome out;
+    const auto start = std::chrono::steady_clock::now();
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(60));
+    auto reader = stub.Evaluate(&context, r);
+    v1::EvaluateEvent event;
+    while (reader->Read(&event)) out.events.push_back(event);
+    out.status = reader->Finish();
+    out.took = std::chrono::steady_clock::now() - start;
+    return out;
+  }
+
+  Registry registry_;
+  int registry_port_ = 0;
+  std::unique_ptr<grpc::Server> registry_server_;
+  ChildProcess worker_;
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Worker::Stub> stub_;
+};
+
+TEST_F(WorkerDaemon, RegistersWithWhatItIs) {
+  const v1::RegisterRequest r = registry_.registrations()[0];
+  EXPECT_EQ(r.name(), "w" + std::to_string(port_));
+  EXPECT_EQ(r.address(), "127.0.0.1:" + std::to_string(port_));
+  EXPECT_EQ(r.slots(), 2);
+  EXPECT_EQ(r.evaluator_version(), "synthetic-1");
+  EXPECT_TRUE(r.synthetic());
+}
+
+TEST_F(WorkerDaemon, StreamsProgressThenExactlyOneResult) {
+  const Outcome out = Run(*stub_, Request("job/0"));
+  ASSERT_TRUE(out.status.ok()) << out.status.error_message();
+  ASSERT_EQ(out.events.size(), 5u);  // 4 epochs, then the result.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(out.events[i].has_progress());
+    EXPECT_EQ(out.events[i].progress().epoch().epoch(), i + 1);
+  }
+  ASSERT_TRUE(out.events[4].has_result());
+  const v1::EvaluationResult& result = out.events[4].result();
+  EXPECT_TRUE(result.synthetic());
+  EXPECT_EQ(result.worker(), "w" + std::to_string(port_));
+  EXPECT_GT(result.params(), 0);
+  EXPECT_GE(out.took, std::chrono::milliseconds(1500));
+}
+
+TEST_F(WorkerDaemon, HeartbeatsReportRunningTrials) {
+  std::thread run([&] { Run(*stub_, Request("job/1")); });
+  EXPECT_TRUE(Eventually([&] { return registry_.SawRunning("job/1"); }));
+  run.join();
+}
+
+TEST_F(WorkerDaemon, CancelStopsAnEvaluationPromptly) {
+  Outcome out;
+  std::thread run([&] {
+    v1::EvaluateRequest r = Request("job/2");
+    out = Run(*stub_, r);
+  });
+  ASSERT_TRUE(Eventually([&] {
+    grpc::ClientContext context;
+    v1::CancelRequest request;
+    request.set_trial_id("job/2");
+    v1::CancelResponse response;
+    return stub_->Cancel(&context, request, &response).ok() &&
+           response.cancelled();
+  }));
+  run.join();
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_LT(out.took, std::chrono::milliseconds(1400));
+}
+
+TEST_F(WorkerDaemon, HeartbeatAnswerCanCancelATrial) {
+  Outcome out;
+  std::thread run([&] { out = Run(*stub_, Request("job/3")); });
+  ASSERT_TRUE(Eventually([&] { return registry_.SawRunning("job/3"); }));
+  registry_.CancelAtNextHeartbeat("job/3");
+  run.join();
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(WorkerDaemon, BusyWorkerAnswersResourceExhaustedAndStatusShowsSlots) {
+  std::thread a([&] { Run(*stub_, Request("job/4")); });
+  std::thread b([&] { Run(*stub_, Request("job/5")); });
+  v1::WorkerStatus status;
+  ASSERT_TRUE(Eventually([&] {
+    grpc::ClientContext context;
+    status.Clear();
+    stub_->Status(&context, v1::WorkerStatusRequest(), &status);
+    int busy = 0;
+    for (const auto& s : status.slots()) busy += !s.trial_id().empty();
+    return busy == 2;
+  }));
+  EXPECT_EQ(status.slots_size(), 2);
+  EXPECT_TRUE(status.synthetic());
+  const Outcome third = Run(*stub_, Request("job/6"));
+  EXPECT_EQ(third.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  a.join();
+  b.join();
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->Status(&context, v1::WorkerStatusRequest(), &status).ok());
+  EXPECT_EQ(status.evaluations_completed(), 2);
+}
+
+TEST_F(WorkerDaemon, HealthServiceAnswersServing) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(WorkerDaemon, RegistersAgainWhenTheControllerForgetsIt) {
+  registry_.Forget();
+  EXPECT_TRUE(
+      Eventually([&] { return registry_.registrations().size() >= 2; }));
+}
+
+TEST_F(WorkerDaemon, BadGenomeFailsDeterministically) {
+  v1::EvaluateRequest r = Request("job/7");
+  r.mutable_genome()->mutable_arch()->mutable_stem()->set_channels(0);
+  const Outcome out = Run(*stub_, r);
+  ASSERT_TRUE(out.status.ok());
+  ASSERT_FALSE(out.events.empty());
+  ASSERT_TRUE(out.events.back().has_failure());
+  EXPECT_EQ(out.events.back().failure().code(), "INVALID_ARGUMENT");
+  EXPECT_TRUE(out.events.back().failure().deterministic());
+}
+
+TEST_F(WorkerDaemon, MissingTrialIdIsInvalidArgument) {
+  v1::EvaluateRequest r = Request("");
+  EXPECT_EQ(Run(*stub_, r).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(WorkerDaemon, FailingWorkerReportsRetryableFailures) {
+  ChildProcess failing;
+  int port = 0;
+  Launch(&failing, &port, {"--synthetic-fail-all"});
+  auto stub = v1::Worker::NewStub(channel_);
+  const Outcome out = Run(*stub, Request("job/8"));
+  ASSERT_TRUE(out.status.ok());
+  ASSERT_TRUE(out.events.back().has_failure());
+  EXPECT_EQ(out.events.back().failure().code(), "INTERNAL");
+  EXPECT_FALSE(out.events.back().failure().deterministic());
+  EXPECT_EQ(out.events.back().failure().worker(), "w" + std::to_string(port));
+}
+
+TEST_F(WorkerDaemon, SigtermStopsItCleanly) {
+  const int status = worker_.Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status)) << worker_.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(WorkerFlags, BadFlagsAreRejectedNamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string flag;
+  };
+  const std::vector<Case> cases = {
+      {{"--slots", "0"}, "--slots"},
+      {{"--evaluator", "magic"}, "--evaluator"},
+      {{"--listen", "nowhere"}, "--listen"},
+      {{"--evaluator", "synthetic", "--synthetic-delay-ms", "-5"},
+       "--synthetic-delay-ms"},
+  };
+  for (const Case& c : cases) {
+    ChildProcess p;
+    std::vector<std::string> argv = {NASPRUNE_WORKER_BIN, "serve", "--listen",
+                                     "127.0.0.1:" + std::to_string(FreePort())};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    ASSERT_TRUE(p.Start(argv, ::testing::TempDir() + "/bad-flags.log"));
+    const int status = p.Wait();
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2) << p.Log();
+    EXPECT_NE(p.Log().find(c.flag), std::string::npos) << p.Log();
+  }
+}
+
+}  // namespace
+}  // namespace nasprune::worker

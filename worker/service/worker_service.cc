@@ -1,0 +1,134 @@
+#include "worker/service/worker_service.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/status/grpc_status.h"
+
+namespace nasprune::worker {
+namespace {
+
+constexpr auto kClientCheck = std::chrono::milliseconds(20);
+
+// Cancels `canceller` when the client goes away, until destroyed.
+class ClientWatch {
+ public:
+  ClientWatch(grpc::ServerContext* context, Canceller* canceller)
+      : thread_([this, context, canceller] {
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!done_) {
+            if (context->IsCancelled()) {
+              lock.unlock();
+              canceller->Cancel();
+              return;
+            }
+            cv_.wait_for(lock, kClientCheck);
+          }
+        }) {}
+  ~ClientWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+bool IsDeterministicFailure(absl::StatusCode code) {
+  return code == absl::StatusCode::kInvalidArgument ||
+         code == absl::StatusCode::kResourceExhausted ||
+         code == absl::StatusCode::kDeadlineExceeded;
+}
+
+WorkerServiceImpl::WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
+                                     EvaluateFn evaluate)
+    : identity_(std::move(identity)),
+      slots_(slots),
+      evaluate_(std::move(evaluate)) {}
+
+grpc::Status WorkerServiceImpl::Evaluate(
+    grpc::ServerContext* context, const v1::EvaluateRequest* request,
+    grpc::ServerWriter<v1::EvaluateEvent>* writer) {
+  if (request->trial_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("trial_id: required"));
+  }
+  if (!request->has_genome()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("genome: required"));
+  }
+  absl::StatusOr<std::shared_ptr<Canceller>> canceller =
+      slots_->Acquire(request->trial_id());
+  if (!canceller.ok()) return ToGrpcStatus(canceller.status());
+
+  absl::StatusOr<v1::EvaluationResult> result;
+  {
+    ClientWatch watch(context, canceller->get());
+    result = evaluate_(
+        *request,
+        [&](const v1::TrialProgress& progress) {
+          slots_->SetPhase(request->trial_id(), progress.phase());
+          v1::EvaluateEvent event;
+          *event.mutable_progress() = progress;
+          if (!writer->Write(event)) (*canceller)->Cancel();
+        },
+        **canceller);
+  }
+  if (!result.ok() && result.status().code() == absl::StatusCode::kCancelled) {
+    slots_->Release(request->trial_id(), SlotTable::Outcome::kCancelled);
+    return ToGrpcStatus(result.status());
+  }
+  v1::EvaluateEvent event;
+  if (result.ok()) {
+    result->set_worker(identity_.name);
+    *event.mutable_result() = *std::move(result);
+  } else {
+    v1::TrialFailure* failure = event.mutable_failure();
+    failure->set_code(StatusCodeName(result.status().code()));
+    failure->set_message(std::string(result.status().message()));
+    failure->set_deterministic(IsDeterministicFailure(result.status().code()));
+    failure->set_worker(identity_.name);
+  }
+  slots_->Release(request->trial_id(), result.ok()
+                                           ? SlotTable::Outcome::kSucceeded
+                                           : SlotTable::Outcome::kFailed);
+  writer->Write(event);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::Cancel(grpc::ServerContext*,
+                                       const v1::CancelRequest* request,
+                                       v1::CancelResponse* response) {
+  response->set_cancelled(slots_->Cancel(request->trial_id()));
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::Status(grpc::ServerContext*,
+                                       const v1::WorkerStatusRequest*,
+                                       v1::WorkerStatus* response) {
+  response->set_name(identity_.name);
+  response->set_address(identity_.address);
+  response->set_device(identity_.device);
+  response->set_evaluator_version(identity_.evaluator_version);
+  response->set_synthetic(identity_.synthetic);
+  for (v1::SlotStatus& s : slots_->Snapshot()) {
+    *response->add_slots() = std::move(s);
+  }
+  response->set_evaluations_completed(slots_->completed());
+  response->set_evaluations_failed(slots_->failed());
+  response->set_uptime_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+          .count());
+  return grpc::Status::OK;
+}
+
+}  // namespace nasprune::worker

@@ -1,0 +1,67 @@
+#ifndef NASPRUNE_WORKER_SERVICE_WORKER_SERVICE_H_
+#define NASPRUNE_WORKER_SERVICE_WORKER_SERVICE_H_
+
+// The gRPC Worker service (proto/nasprune/v1/worker.proto) around an
+// evaluation function: Evaluate streams progress and then exactly one result
+// or failure event; Cancel stops a running evaluation; Status reports the
+// slots. This is the edge: the evaluation itself sees no gRPC type, and
+// statuses are converted once here.
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nasprune/v1/worker.grpc.pb.h"
+#include "worker/service/slots.h"
+
+namespace nasprune::worker {
+
+// What the worker is, as it reports it.
+struct WorkerIdentity {
+  std::string name;
+  std::string address;
+  std::string device;
+  std::string evaluator_version;
+  bool synthetic = false;
+};
+
+// Runs one evaluation: reports progress, and stops when `canceller` is
+// cancelled (registering its stop hook with it). Called on the request's
+// thread.
+using EvaluateFn = std::function<absl::StatusOr<v1::EvaluationResult>(
+    const v1::EvaluateRequest& request,
+    const std::function<void(const v1::TrialProgress&)>& progress,
+    Canceller& canceller)>;
+
+// Whether retrying an evaluation that failed with `code` cannot help:
+// INVALID_ARGUMENT (a bad genome or request), RESOURCE_EXHAUSTED (out of
+// memory for this genome) and DEADLINE_EXCEEDED (the recipe's time limit).
+bool IsDeterministicFailure(absl::StatusCode code);
+
+class WorkerServiceImpl final : public v1::Worker::Service {
+ public:
+  // `slots` must outlive the service.
+  WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
+                    EvaluateFn evaluate);
+
+  grpc::Status Evaluate(grpc::ServerContext* context,
+                        const v1::EvaluateRequest* request,
+                        grpc::ServerWriter<v1::EvaluateEvent>* writer) override;
+  grpc::Status Cancel(grpc::ServerContext* context,
+                      const v1::CancelRequest* request,
+                      v1::CancelResponse* response) override;
+  grpc::Status Status(grpc::ServerContext* context,
+                      const v1::WorkerStatusRequest* request,
+                      v1::WorkerStatus* response) override;
+
+ private:
+  const WorkerIdentity identity_;
+  SlotTable* const slots_;
+  const EvaluateFn evaluate_;
+  const std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+};
+
+}  // namespace nasprune::worker
+
+#endif  // NASPRUNE_WORKER_SERVICE_WORKER_SERVICE_H_
