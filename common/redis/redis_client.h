@@ -1,0 +1,68 @@
+#ifndef NASPRUNE_COMMON_REDIS_REDIS_CLIENT_H_
+#define NASPRUNE_COMMON_REDIS_REDIS_CLIENT_H_
+
+// A small synchronous Redis client over hiredis: binary-safe commands and
+// MULTI/EXEC transactions, a timeout on every call, and one reconnect on a
+// broken connection (so a restarted Redis is picked up by the next call).
+//
+// Thread-safe: calls are serialized on one connection.
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+struct redisContext;
+
+namespace nasprune::redis {
+
+// A Redis reply.
+struct Reply {
+  enum class Type { kNil, kString, kInteger, kArray, kStatus };
+  Type type = Type::kNil;
+  std::string string;  // kString and kStatus.
+  int64_t integer = 0;
+  std::vector<Reply> elements;  // kArray.
+};
+
+class RedisClient {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    std::chrono::milliseconds timeout{2000};
+  };
+
+  // UNAVAILABLE when no connection can be made.
+  static absl::StatusOr<std::unique_ptr<RedisClient>> Connect(Options options);
+  ~RedisClient();
+
+  // Runs one command. UNAVAILABLE when Redis cannot be reached (after one
+  // reconnect), INTERNAL for an error reply (its message included).
+  absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+
+  // Runs the commands as one MULTI/EXEC transaction; their replies.
+  absl::StatusOr<std::vector<Reply>> Transaction(
+      const std::vector<std::vector<std::string>>& commands);
+
+ private:
+  explicit RedisClient(Options options) : options_(std::move(options)) {}
+  absl::Status EnsureConnected();
+  // Sends `commands` pipelined and reads one reply each, on the current
+  // connection.
+  absl::StatusOr<std::vector<Reply>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
+  absl::StatusOr<std::vector<Reply>> PipelineWithRetry(
+      const std::vector<std::vector<std::string>>& commands);
+
+  Options options_;
+  std::mutex mu_;
+  redisContext* context_ = nullptr;
+};
+
+}  // namespace nasprune::redis
+
+#endif  // NASPRUNE_COMMON_REDIS_REDIS_CLIENT_H_

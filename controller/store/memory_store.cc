@@ -1,0 +1,100 @@
+#include "controller/store/memory_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace nasprune::controller {
+
+void SortJobs(std::vector<v1::JobStatus>* jobs) {
+  std::sort(jobs->begin(), jobs->end(), [](const auto& a, const auto& b) {
+    const auto ta =
+        std::make_pair(a.create_time().seconds(), a.create_time().nanos());
+    const auto tb =
+        std::make_pair(b.create_time().seconds(), b.create_time().nanos());
+    return ta != tb ? ta < tb : a.job_id() < b.job_id();
+  });
+}
+
+void SortTrials(std::vector<v1::TrialRecord>* trials) {
+  std::sort(trials->begin(), trials->end(),
+            [](const auto& a, const auto& b) { return a.index() < b.index(); });
+}
+
+absl::StatusOr<std::optional<v1::EvaluationResult>>
+MemoryStore::GetCachedResult(const std::string& cache_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = cache_.find(cache_key);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Status MemoryStore::PutCachedResult(const std::string& cache_key,
+                                          const v1::EvaluationResult& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_[cache_key] = result;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStore::CreateJob(const v1::JobStatus& job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (jobs_.contains(job.job_id())) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("job ", job.job_id(), " already exists"));
+  }
+  jobs_[job.job_id()].status = job;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JobStatus> MemoryStore::GetJob(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  }
+  return it->second.status;
+}
+
+absl::StatusOr<std::vector<v1::JobStatus>> MemoryStore::ListJobs() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::JobStatus> out;
+  for (const auto& [id, job] : jobs_) out.push_back(job.status);
+  SortJobs(&out);
+  return out;
+}
+
+absl::Status MemoryStore::Commit(const std::string& job_id,
+                                 const JobUpdate& update) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  }
+  if (update.job) it->second.status = *update.job;
+  for (const v1::TrialRecord& t : update.trials) {
+    it->second.trials[t.trial_id()] = t;
+  }
+  if (update.checkpoint) it->second.checkpoint = update.checkpoint;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::TrialRecord>> MemoryStore::ListTrials(
+    const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<v1::TrialRecord> out;
+  const auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return out;
+  for (const auto& [id, t] : it->second.trials) out.push_back(t);
+  SortTrials(&out);
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::StrategyState>> MemoryStore::GetCheckpoint(
+    const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return std::nullopt;
+  return it->second.checkpoint;
+}
+
+}  // namespace nasprune::controller

@@ -1,0 +1,42 @@
+#ifndef NASPRUNE_CONTROLLER_STORE_MEMORY_STORE_H_
+#define NASPRUNE_CONTROLLER_STORE_MEMORY_STORE_H_
+
+// The in-memory Store, for unit tests. Nothing survives the process.
+
+#include <map>
+#include <mutex>
+
+#include "controller/store/store.h"
+
+namespace nasprune::controller {
+
+class MemoryStore : public Store {
+ public:
+  absl::StatusOr<std::optional<v1::EvaluationResult>> GetCachedResult(
+      const std::string& cache_key) override;
+  absl::Status PutCachedResult(const std::string& cache_key,
+                               const v1::EvaluationResult& result) override;
+  absl::Status CreateJob(const v1::JobStatus& job) override;
+  absl::StatusOr<v1::JobStatus> GetJob(const std::string& job_id) override;
+  absl::StatusOr<std::vector<v1::JobStatus>> ListJobs() override;
+  absl::Status Commit(const std::string& job_id,
+                      const JobUpdate& update) override;
+  absl::StatusOr<std::vector<v1::TrialRecord>> ListTrials(
+      const std::string& job_id) override;
+  absl::StatusOr<std::optional<v1::StrategyState>> GetCheckpoint(
+      const std::string& job_id) override;
+
+ private:
+  struct Job {
+    v1::JobStatus status;
+    std::map<std::string, v1::TrialRecord> trials;
+    std::optional<v1::StrategyState> checkpoint;
+  };
+  std::mutex mu_;
+  std::map<std::string, v1::EvaluationResult> cache_;
+  std::map<std::string, Job> jobs_;
+};
+
+}  // namespace nasprune::controller
+
+#endif  // NASPRUNE_CONTROLLER_STORE_MEMORY_STORE_H_

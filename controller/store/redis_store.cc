@@ -1,0 +1,157 @@
+#include "controller/store/redis_store.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace nasprune::controller {
+namespace {
+
+using redis::Reply;
+
+template <typename Message>
+absl::StatusOr<Message> Parse(const std::string& bytes,
+                              const std::string& where) {
+  Message m;
+  if (!m.ParseFromString(bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("redis: ", where, " holds a corrupt record"));
+  }
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Connect(
+    Options options) {
+  absl::StatusOr<std::unique_ptr<redis::RedisClient>> client =
+      redis::RedisClient::Connect(options.redis);
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<RedisStore>(
+      new RedisStore(std::move(options), *std::move(client)));
+}
+
+std::string RedisStore::CacheKey(const std::string& key) const {
+  return absl::StrCat(options_.key_prefix, "cache:", key);
+}
+std::string RedisStore::JobsKey() const {
+  return absl::StrCat(options_.key_prefix, "jobs");
+}
+std::string RedisStore::TrialsKey(const std::string& job_id) const {
+  return absl::StrCat(options_.key_prefix, "job:", job_id, ":trials");
+}
+std::string RedisStore::CheckpointKey(const std::string& job_id) const {
+  return absl::StrCat(options_.key_prefix, "job:", job_id, ":checkpoint");
+}
+
+absl::StatusOr<std::optional<v1::EvaluationResult>> RedisStore::GetCachedResult(
+    const std::string& cache_key) {
+  const std::string key = CacheKey(cache_key);
+  absl::StatusOr<Reply> reply = client_->Command({"GET", key});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == Reply::Type::kNil) return std::nullopt;
+  absl::StatusOr<v1::EvaluationResult> result =
+      Parse<v1::EvaluationResult>(reply->string, key);
+  if (!result.ok()) return result.status();
+  return *std::move(result);
+}
+
+absl::Status RedisStore::PutCachedResult(const std::string& cache_key,
+                                         const v1::EvaluationResult& result) {
+  return client_
+      ->Command({"SET", CacheKey(cache_key), result.SerializeAsString()})
+      .status();
+}
+
+absl::Status RedisStore::CreateJob(const v1::JobStatus& job) {
+  absl::StatusOr<Reply> reply = client_->Command(
+      {"HSETNX", JobsKey(), job.job_id(), job.SerializeAsString()});
+  if (!reply.ok()) return reply.status();
+  if (reply->integer == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("job ", job.job_id(), " already exists"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JobStatus> RedisStore::GetJob(const std::string& job_id) {
+  absl::StatusOr<Reply> reply = client_->Command({"HGET", JobsKey(), job_id});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == Reply::Type::kNil) {
+    return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  }
+  return Parse<v1::JobStatus>(reply->string, JobsKey() + " " + job_id);
+}
+
+absl::StatusOr<std::vector<v1::JobStatus>> RedisStore::ListJobs() {
+  absl::StatusOr<Reply> reply = client_->Command({"HGETALL", JobsKey()});
+  if (!reply.ok()) return reply.status();
+  std::vector<v1::JobStatus> jobs;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    absl::StatusOr<v1::JobStatus> job =
+        Parse<v1::JobStatus>(reply->elements[i + 1].string,
+                             JobsKey() + " " + reply->elements[i].string);
+    if (!job.ok()) return job.status();
+    jobs.push_back(*std::move(job));
+  }
+  SortJobs(&jobs);
+  return jobs;
+}
+
+absl::Status RedisStore::Commit(const std::string& job_id,
+                                const JobUpdate& update) {
+  // Jobs are never deleted, so a job seen here stays for the transaction.
+  absl::StatusOr<Reply> exists =
+      client_->Command({"HEXISTS", JobsKey(), job_id});
+  if (!exists.ok()) return exists.status();
+  if (exists->integer == 0) {
+    return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  }
+  std::vector<std::vector<std::string>> commands;
+  if (update.job) {
+    commands.push_back(
+        {"HSET", JobsKey(), job_id, update.job->SerializeAsString()});
+  }
+  if (!update.trials.empty()) {
+    std::vector<std::string> hset = {"HSET", TrialsKey(job_id)};
+    for (const v1::TrialRecord& t : update.trials) {
+      hset.push_back(t.trial_id());
+      hset.push_back(t.SerializeAsString());
+    }
+    commands.push_back(std::move(hset));
+  }
+  if (update.checkpoint) {
+    commands.push_back(
+        {"SET", CheckpointKey(job_id), update.checkpoint->SerializeAsString()});
+  }
+  if (commands.empty()) return absl::OkStatus();
+  return client_->Transaction(commands).status();
+}
+
+absl::StatusOr<std::vector<v1::TrialRecord>> RedisStore::ListTrials(
+    const std::string& job_id) {
+  const std::string key = TrialsKey(job_id);
+  absl::StatusOr<Reply> reply = client_->Command({"HGETALL", key});
+  if (!reply.ok()) return reply.status();
+  std::vector<v1::TrialRecord> trials;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    absl::StatusOr<v1::TrialRecord> trial = Parse<v1::TrialRecord>(
+        reply->elements[i + 1].string, key + " " + reply->elements[i].string);
+    if (!trial.ok()) return trial.status();
+    trials.push_back(*std::move(trial));
+  }
+  SortTrials(&trials);
+  return trials;
+}
+
+absl::StatusOr<std::optional<v1::StrategyState>> RedisStore::GetCheckpoint(
+    const std::string& job_id) {
+  const std::string key = CheckpointKey(job_id);
+  absl::StatusOr<Reply> reply = client_->Command({"GET", key});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == Reply::Type::kNil) return std::nullopt;
+  absl::StatusOr<v1::StrategyState> state =
+      Parse<v1::StrategyState>(reply->string, key);
+  if (!state.ok()) return state.status();
+  return *std::move(state);
+}
+
+}  // namespace nasprune::controller
