@@ -91,15 +91,6 @@ std::vector<double> Run(controller::SearchStrategy& strategy,
   return best_at;
 }
 
-std::string Stats(const std::vector<double>& v) {
-  double m = 0, sd = 0;
-  for (double x : v) m += x;
-  m /= v.size();
-  for (double x : v) sd += (x - m) * (x - m);
-  sd = v.size() > 1 ? std::sqrt(sd / (v.size() - 1)) : 0;
-  return absl::StrFormat("%.4f ± %.4f", m, sd);
-}
-
 int Main(int argc, char** argv) {
   int seeds = 30;
   for (int i = 1; i + 1 < argc; i += 2) {

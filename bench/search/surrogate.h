@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "common/genome/hash.h"
 #include "common/random/rng.h"
 #include "nasprune/v1/genome.pb.h"
@@ -131,6 +132,16 @@ inline double NoisyScore(const v1::Genome& g, const v1::Genome& t,
   const double normal =
       std::sqrt(-2 * std::log(u1)) * std::cos(2 * 3.14159265358979 * u2);
   return SurrogateScore(g, t) + sigma * normal;
+}
+
+// "mean ± sd" (sample standard deviation) of a non-empty series.
+inline std::string Stats(const std::vector<double>& v) {
+  double m = 0, sd = 0;
+  for (double x : v) m += x;
+  m /= v.size();
+  for (double x : v) sd += (x - m) * (x - m);
+  sd = v.size() > 1 ? std::sqrt(sd / (v.size() - 1)) : 0;
+  return absl::StrFormat("%.4f ± %.4f", m, sd);
 }
 
 }  // namespace nasprune::bench

@@ -67,30 +67,10 @@ v1::Genome Nsga2::Child() {
 }
 
 std::vector<Proposal> Nsga2::Propose(int count) {
-  std::vector<Proposal> proposals;
-  for (int i = 0; i < count; ++i) {
-    bool found = false;
-    for (int attempt = 0; attempt < 2 * options_.max_attempts && !found;
-         ++attempt) {
-      const bool child =
-          !population_.empty() && attempt < options_.max_attempts;
-      Proposal p{.genome = genome::CanonicalGenome(
-                     child ? Child() : sampler_->Sample(rng_))};
-      if (filter_.Admit(p.genome, &p.genome_hash) !=
-          ProposalFilter::Verdict::kAccepted) {
-        continue;
-      }
-      v1::SearchMember member;
-      *member.mutable_genome() = p.genome;
-      member.set_genome_hash(p.genome_hash);
-      member.set_birth(static_cast<int64_t>(filter_.proposed()) - 1);
-      pending_[p.genome_hash] = std::move(member);
-      proposals.push_back(std::move(p));
-      found = true;
-    }
-    if (!found) break;
-  }
-  return proposals;
+  return ProposeChildrenOrRandom(
+      count, options_.max_attempts, !population_.empty(),
+      [this] { return Child(); }, [this] { return sampler_->Sample(rng_); },
+      filter_, pending_);
 }
 
 void Nsga2::Observe(const Observation& observation) {

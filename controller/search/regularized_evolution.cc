@@ -69,32 +69,13 @@ v1::Genome RegularizedEvolution::Child() {
 }
 
 std::vector<Proposal> RegularizedEvolution::Propose(int count) {
-  std::vector<Proposal> proposals;
-  for (int i = 0; i < count; ++i) {
-    const bool evolve =
-        static_cast<int>(population_.size()) >= options_.population_size;
-    bool found = false;
-    // Children first (once the population is full), then random draws.
-    for (int attempt = 0; attempt < 2 * options_.max_attempts && !found;
-         ++attempt) {
-      const bool child = evolve && attempt < options_.max_attempts;
-      Proposal p{.genome = genome::CanonicalGenome(
-                     child ? Child() : sampler_->Sample(rng_))};
-      if (filter_.Admit(p.genome, &p.genome_hash) !=
-          ProposalFilter::Verdict::kAccepted) {
-        continue;
-      }
-      v1::SearchMember member;
-      *member.mutable_genome() = p.genome;
-      member.set_genome_hash(p.genome_hash);
-      member.set_birth(static_cast<int64_t>(filter_.proposed()) - 1);
-      pending_[p.genome_hash] = std::move(member);
-      proposals.push_back(std::move(p));
-      found = true;
-    }
-    if (!found) break;  // The space has nothing new that fits.
-  }
-  return proposals;
+  // Children once the population is full, else (and as a fallback) random
+  // draws.
+  return ProposeChildrenOrRandom(
+      count, options_.max_attempts,
+      static_cast<int>(population_.size()) >= options_.population_size,
+      [this] { return Child(); }, [this] { return sampler_->Sample(rng_); },
+      filter_, pending_);
 }
 
 void RegularizedEvolution::Observe(const Observation& observation) {

@@ -53,18 +53,10 @@ Reinforce::Reinforce(Options options, DecisionSpace decisions,
 
 bool Reinforce::Admit(v1::Genome genome, const std::vector<int>& actions,
                       std::vector<Proposal>* out) {
-  Proposal p{.genome = std::move(genome)};
-  if (filter_.Admit(p.genome, &p.genome_hash) !=
-      ProposalFilter::Verdict::kAccepted) {
-    return false;
-  }
-  v1::SearchMember member;
-  *member.mutable_genome() = p.genome;
-  member.set_genome_hash(p.genome_hash);
-  member.set_birth(static_cast<int64_t>(filter_.proposed()) - 1);
-  member.mutable_actions()->Add(actions.begin(), actions.end());
-  pending_[p.genome_hash] = std::move(member);
-  out->push_back(std::move(p));
+  v1::SearchMember* member =
+      AdmitPending(std::move(genome), filter_, pending_, out);
+  if (member == nullptr) return false;
+  member->mutable_actions()->Add(actions.begin(), actions.end());
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/genome/hash.h"
 
 namespace nasprune::controller {
 
@@ -56,6 +57,41 @@ void SavePendingMembers(
     return a->birth() < b->birth();
   });
   for (const v1::SearchMember* m : members) *out->Add() = *m;
+}
+
+v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
+                               std::map<std::string, v1::SearchMember>& pending,
+                               std::vector<Proposal>* out) {
+  Proposal p{.genome = std::move(genome)};
+  if (filter.Admit(p.genome, &p.genome_hash) !=
+      ProposalFilter::Verdict::kAccepted) {
+    return nullptr;
+  }
+  v1::SearchMember& member = pending[p.genome_hash];
+  *member.mutable_genome() = p.genome;
+  member.set_genome_hash(p.genome_hash);
+  member.set_birth(static_cast<int64_t>(filter.proposed()) - 1);
+  out->push_back(std::move(p));
+  return &member;
+}
+
+std::vector<Proposal> ProposeChildrenOrRandom(
+    int count, int max_attempts, bool children,
+    const std::function<v1::Genome()>& child,
+    const std::function<v1::Genome()>& random, ProposalFilter& filter,
+    std::map<std::string, v1::SearchMember>& pending) {
+  std::vector<Proposal> proposals;
+  for (int i = 0; i < count; ++i) {
+    bool found = false;
+    for (int attempt = 0; attempt < 2 * max_attempts && !found; ++attempt) {
+      const bool from_child = children && attempt < max_attempts;
+      found =
+          AdmitPending(genome::CanonicalGenome(from_child ? child() : random()),
+                       filter, pending, &proposals) != nullptr;
+    }
+    if (!found) break;
+  }
+  return proposals;
 }
 
 }  // namespace nasprune::controller

@@ -4,14 +4,17 @@
 // The parts of a StrategyState every strategy shares: its kind, generator
 // and proposal filter.
 
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/random/rng.h"
 #include "controller/search/proposal_filter.h"
+#include "controller/search/strategy.h"
 #include "nasprune/v1/search.pb.h"
 
 namespace nasprune::controller {
@@ -36,6 +39,23 @@ absl::Status RestoreCommon(const v1::StrategyState& state,
 void SavePendingMembers(
     const std::map<std::string, v1::SearchMember>& pending,
     google::protobuf::RepeatedPtrField<v1::SearchMember>* out);
+
+// Passes `genome` (canonical) through `filter`; when accepted, appends the
+// proposal to `out` and records it in `pending` as a member (genome, hash,
+// birth = its proposal index), which it returns. Null when rejected.
+v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
+                               std::map<std::string, v1::SearchMember>& pending,
+                               std::vector<Proposal>* out);
+
+// Up to `count` proposals through AdmitPending: for each, up to
+// max_attempts draws of `child` (when `children`), then up to max_attempts
+// of `random`. Stops at the first proposal it cannot fill (the space has
+// nothing new that fits).
+std::vector<Proposal> ProposeChildrenOrRandom(
+    int count, int max_attempts, bool children,
+    const std::function<v1::Genome()>& child,
+    const std::function<v1::Genome()>& random, ProposalFilter& filter,
+    std::map<std::string, v1::SearchMember>& pending);
 
 }  // namespace nasprune::controller
 
