@@ -80,23 +80,28 @@ w::EvaluateFn LibTorchEvaluation(w::EvaluatorOptions options,
       export_path = absl::StrCat(artifact_dir, "/.tmp-", safe, "-",
                                  request.attempt(), ".pt");
     }
-    w::CancellationToken token;
-    canceller.OnCancel([&token] { token.Cancel(); });
+    // The hook may run on another thread just as the evaluation ends, so
+    // it holds the token, not a reference to it.
+    auto token = std::make_shared<w::CancellationToken>();
+    canceller.OnCancel([token] { token->Cancel(); });
     absl::StatusOr<nasprune::v1::EvaluationResult> result =
-        w::EvaluateGenome(request, export_path, options, progress, &token);
+        w::EvaluateGenome(request, export_path, options, progress, token.get());
     canceller.OnCancel(nullptr);
-    if (result.ok() && !export_path.empty() &&
-        !result->artifact_sha256().empty()) {
-      std::error_code error;
+    if (export_path.empty()) return result;
+    std::error_code error;
+    if (result.ok() && !result->artifact_sha256().empty()) {
       std::filesystem::rename(
           export_path,
           absl::StrCat(artifact_dir, "/", result->artifact_sha256(), ".pt"),
           error);
       if (error) {
+        std::filesystem::remove(export_path, error);
         return absl::InternalError(
             absl::StrCat("cannot move the exported model into ", artifact_dir,
                          ": ", error.message()));
       }
+    } else {
+      std::filesystem::remove(export_path, error);  // Failed or cancelled.
     }
     return result;
   };

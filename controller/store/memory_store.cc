@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace nasprune::controller {
 
@@ -38,7 +39,11 @@ absl::Status MemoryStore::PutCachedResult(const std::string& cache_key,
 
 absl::Status MemoryStore::CreateJob(const v1::JobStatus& job) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (jobs_.contains(job.job_id())) {
+  if (const auto it = jobs_.find(job.job_id()); it != jobs_.end()) {
+    if (google::protobuf::util::MessageDifferencer::Equals(it->second.status,
+                                                           job)) {
+      return absl::OkStatus();
+    }
     return absl::AlreadyExistsError(
         absl::StrCat("job ", job.job_id(), " already exists"));
   }

@@ -1,10 +1,12 @@
 #include "controller/store/redis_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace nasprune::controller {
 namespace {
 
+using ::google::protobuf::util::MessageDifferencer;
 using redis::Reply;
 
 template <typename Message>
@@ -66,6 +68,12 @@ absl::Status RedisStore::CreateJob(const v1::JobStatus& job) {
       {"HSETNX", JobsKey(), job.job_id(), job.SerializeAsString()});
   if (!reply.ok()) return reply.status();
   if (reply->integer == 0) {
+    // A retried call whose first attempt was applied finds its own record:
+    // that is success, not a clash.
+    absl::StatusOr<v1::JobStatus> stored = GetJob(job.job_id());
+    if (stored.ok() && MessageDifferencer::Equals(*stored, job)) {
+      return absl::OkStatus();
+    }
     return absl::AlreadyExistsError(
         absl::StrCat("job ", job.job_id(), " already exists"));
   }

@@ -40,7 +40,9 @@ class Store {
   virtual absl::Status PutCachedResult(const std::string& cache_key,
                                        const v1::EvaluationResult& result) = 0;
 
-  // Records a new job. ALREADY_EXISTS when its id is taken.
+  // Records a new job. ALREADY_EXISTS when its id is taken by another
+  // record (creating the identical record again succeeds, so a retry is
+  // harmless).
   virtual absl::Status CreateJob(const v1::JobStatus& job) = 0;
   // NOT_FOUND for an unknown id.
   virtual absl::StatusOr<v1::JobStatus> GetJob(const std::string& job_id) = 0;

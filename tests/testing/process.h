@@ -47,6 +47,7 @@ class ChildProcess {
   // Starts argv[0] with argv; stdout and stderr go to `log`. False when it
   // cannot start.
   bool Start(const std::vector<std::string>& argv, const std::string& log) {
+    Kill(SIGKILL);  // One child per object.
     log_ = log;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -65,10 +66,22 @@ class ChildProcess {
   }
 
   // Sends `signal` and reaps the process; its exit status (−1 when it was
-  // not running).
-  int Kill(int signal) {
+  // not running). A process still alive after `grace` gets SIGKILL, so a
+  // hung child cannot hang the test.
+  int Kill(int signal,
+           std::chrono::milliseconds grace = std::chrono::seconds(20)) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal);
+    const auto end = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < end) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
     return Wait();
   }
 

@@ -5,6 +5,7 @@
 // port, AOF persistence on, RDB snapshots off.
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -18,10 +19,20 @@ namespace nasprune::testing {
 
 class RedisServer {
  public:
-  // Starts redis-server in a new directory under `parent`.
+  ~RedisServer() {
+    Kill();
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+
+  // Starts redis-server in a new, empty directory under `parent` (removed
+  // with this object), so no earlier run's data is loaded.
   bool Start(const std::string& parent) {
-    dir_ = parent + "/redis-" + std::to_string(FreePort());
-    std::filesystem::create_directories(dir_);
+    std::string pattern = parent + "/redis-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) return false;
+    dir_ = pattern;
     port_ = FreePort();
     return Restart();
   }

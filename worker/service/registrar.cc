@@ -62,7 +62,7 @@ bool Registrar::Register() {
   return true;
 }
 
-bool Registrar::Heartbeat() {
+bool Registrar::Heartbeat(std::chrono::milliseconds interval) {
   v1::HeartbeatRequest request;
   request.set_name(options_.identity.name);
   {
@@ -74,8 +74,9 @@ bool Registrar::Heartbeat() {
   }
   v1::HeartbeatResponse response;
   grpc::ClientContext context;
+  // No longer than an interval, so that beats keep their schedule.
   context.set_deadline(std::chrono::system_clock::now() +
-                       options_.call_deadline);
+                       std::min(options_.call_deadline, interval));
   if (!stub_->Heartbeat(&context, request, &response).ok()) return false;
   for (const std::string& id : response.cancel_trial_ids()) {
     options_.slots->Cancel(id);
@@ -90,10 +91,12 @@ bool Registrar::Heartbeat() {
 
 void Registrar::Run() {
   std::chrono::milliseconds backoff = options_.min_backoff;
+  auto next_beat = std::chrono::steady_clock::now();
   while (true) {
     if (!registered()) {
       if (Register()) {
         backoff = options_.min_backoff;
+        next_beat = std::chrono::steady_clock::now();
         continue;
       }
       if (!Wait(backoff)) return;
@@ -105,10 +108,17 @@ void Registrar::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       interval = interval_;
     }
-    if (!Wait(interval)) return;
+    // A fixed schedule: a slow call does not push the next beat back.
+    next_beat += interval;
+    const auto now = std::chrono::steady_clock::now();
+    if (next_beat < now) next_beat = now;
+    if (!Wait(std::chrono::duration_cast<std::chrono::milliseconds>(next_beat -
+                                                                    now))) {
+      return;
+    }
     // A failed call keeps the lease: the controller may only be slow or
     // restarting, and its answer after a restart (unknown) re-registers.
-    Heartbeat();
+    Heartbeat(interval);
   }
 }
 

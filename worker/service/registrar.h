@@ -49,8 +49,9 @@ class Registrar {
  private:
   void Run();
   bool Register();
-  // False when the lease is unknown or the call failed.
-  bool Heartbeat();
+  // False when the lease is unknown or the call failed. The call's deadline
+  // is at most `interval`.
+  bool Heartbeat(std::chrono::milliseconds interval);
   // Waits `d` or until Stop; false when stopping.
   bool Wait(std::chrono::milliseconds d);
 

@@ -119,7 +119,9 @@ class WorkerDaemon : public ::testing::Test {
     builder.RegisterService(&registry_);
     registry_server_ = builder.BuildAndStart();
     ASSERT_NE(registry_server_, nullptr);
-    Launch(&worker_, &port_, {"--synthetic-delay-ms", "1500"});
+    // Long evaluations: tests that need one to finish start a fast worker;
+    // the others cancel theirs.
+    Launch(&worker_, &port_, {"--synthetic-delay-ms", "10000"});
     stub_ = v1::Worker::NewStub(channel_);
     ASSERT_TRUE(Eventually([&] { return !registry_.registrations().empty(); }))
         << worker_.Log();
@@ -189,7 +191,11 @@ TEST_F(WorkerDaemon, RegistersWithWhatItIs) {
 }
 
 TEST_F(WorkerDaemon, StreamsProgressThenExactlyOneResult) {
-  const Outcome out = Run(*stub_, Request("job/0"));
+  ChildProcess fast;
+  int port = 0;
+  Launch(&fast, &port, {"--synthetic-delay-ms", "300"});
+  auto stub = v1::Worker::NewStub(channel_);
+  const Outcome out = Run(*stub, Request("job/0"));
   ASSERT_TRUE(out.status.ok()) << out.status.error_message();
   ASSERT_EQ(out.events.size(), 5u);  // 4 epochs, then the result.
   for (int i = 0; i < 4; ++i) {
@@ -199,34 +205,39 @@ TEST_F(WorkerDaemon, StreamsProgressThenExactlyOneResult) {
   ASSERT_TRUE(out.events[4].has_result());
   const v1::EvaluationResult& result = out.events[4].result();
   EXPECT_TRUE(result.synthetic());
-  EXPECT_EQ(result.worker(), "w" + std::to_string(port_));
+  EXPECT_EQ(result.worker(), "w" + std::to_string(port));
   EXPECT_GT(result.params(), 0);
-  EXPECT_GE(out.took, std::chrono::milliseconds(1500));
+  EXPECT_GE(out.took, std::chrono::milliseconds(300));
+  grpc::ClientContext context;
+  v1::WorkerStatus status;
+  ASSERT_TRUE(stub->Status(&context, v1::WorkerStatusRequest(), &status).ok());
+  EXPECT_EQ(status.evaluations_completed(), 1);
+  EXPECT_EQ(status.evaluations_failed(), 0);
+}
+
+bool CancelTrial(v1::Worker::Stub& stub, const std::string& trial) {
+  grpc::ClientContext context;
+  v1::CancelRequest request;
+  request.set_trial_id(trial);
+  v1::CancelResponse response;
+  return stub.Cancel(&context, request, &response).ok() && response.cancelled();
 }
 
 TEST_F(WorkerDaemon, HeartbeatsReportRunningTrials) {
   std::thread run([&] { Run(*stub_, Request("job/1")); });
   EXPECT_TRUE(Eventually([&] { return registry_.SawRunning("job/1"); }));
+  EXPECT_TRUE(Eventually([&] { return CancelTrial(*stub_, "job/1"); }));
   run.join();
 }
 
 TEST_F(WorkerDaemon, CancelStopsAnEvaluationPromptly) {
   Outcome out;
-  std::thread run([&] {
-    v1::EvaluateRequest r = Request("job/2");
-    out = Run(*stub_, r);
-  });
-  ASSERT_TRUE(Eventually([&] {
-    grpc::ClientContext context;
-    v1::CancelRequest request;
-    request.set_trial_id("job/2");
-    v1::CancelResponse response;
-    return stub_->Cancel(&context, request, &response).ok() &&
-           response.cancelled();
-  }));
+  std::thread run([&] { out = Run(*stub_, Request("job/2")); });
+  ASSERT_TRUE(Eventually([&] { return CancelTrial(*stub_, "job/2"); }));
   run.join();
   EXPECT_EQ(out.status.error_code(), grpc::StatusCode::CANCELLED);
-  EXPECT_LT(out.took, std::chrono::milliseconds(1400));
+  // Far sooner than the 10 s the evaluation takes.
+  EXPECT_LT(out.took, std::chrono::milliseconds(8000));
 }
 
 TEST_F(WorkerDaemon, HeartbeatAnswerCanCancelATrial) {
@@ -239,8 +250,9 @@ TEST_F(WorkerDaemon, HeartbeatAnswerCanCancelATrial) {
 }
 
 TEST_F(WorkerDaemon, BusyWorkerAnswersResourceExhaustedAndStatusShowsSlots) {
-  std::thread a([&] { Run(*stub_, Request("job/4")); });
-  std::thread b([&] { Run(*stub_, Request("job/5")); });
+  Outcome a_out, b_out;
+  std::thread a([&] { a_out = Run(*stub_, Request("job/4")); });
+  std::thread b([&] { b_out = Run(*stub_, Request("job/5")); });
   v1::WorkerStatus status;
   ASSERT_TRUE(Eventually([&] {
     grpc::ClientContext context;
@@ -254,11 +266,16 @@ TEST_F(WorkerDaemon, BusyWorkerAnswersResourceExhaustedAndStatusShowsSlots) {
   EXPECT_TRUE(status.synthetic());
   const Outcome third = Run(*stub_, Request("job/6"));
   EXPECT_EQ(third.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(CancelTrial(*stub_, "job/4"));
+  EXPECT_TRUE(CancelTrial(*stub_, "job/5"));
   a.join();
   b.join();
+  EXPECT_EQ(a_out.status.error_code(), grpc::StatusCode::CANCELLED);
   grpc::ClientContext context;
   ASSERT_TRUE(stub_->Status(&context, v1::WorkerStatusRequest(), &status).ok());
-  EXPECT_EQ(status.evaluations_completed(), 2);
+  for (const auto& s : status.slots()) EXPECT_TRUE(s.trial_id().empty());
+  EXPECT_EQ(status.evaluations_completed(), 0);  // Cancelled is not done.
+  EXPECT_EQ(status.evaluations_failed(), 0);
 }
 
 TEST_F(WorkerDaemon, HealthServiceAnswersServing) {
@@ -326,14 +343,21 @@ TEST(WorkerFlags, BadFlagsAreRejectedNamingTheFlag) {
   };
   for (const Case& c : cases) {
     ChildProcess p;
-    std::vector<std::string> argv = {NASPRUNE_WORKER_BIN, "serve", "--listen",
-                                     "127.0.0.1:" + std::to_string(FreePort())};
+    std::vector<std::string> argv = {NASPRUNE_WORKER_BIN, "serve"};
+    if (c.flag != "--listen") {
+      argv.push_back("--listen");
+      argv.push_back("127.0.0.1:" + std::to_string(FreePort()));
+    }
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     ASSERT_TRUE(p.Start(argv, ::testing::TempDir() + "/bad-flags.log"));
     const int status = p.Wait();
     EXPECT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 2) << p.Log();
     EXPECT_NE(p.Log().find(c.flag), std::string::npos) << p.Log();
+    // The validation message, not a parse error.
+    if (c.flag == "--listen") {
+      EXPECT_NE(p.Log().find("HOST:PORT"), std::string::npos) << p.Log();
+    }
   }
 }
 

@@ -1,0 +1,110 @@
+#ifndef NASPRUNE_CONTROLLER_SCHEDULER_WORKER_POOL_H_
+#define NASPRUNE_CONTROLLER_SCHEDULER_WORKER_POOL_H_
+
+// The controller's view of its workers (DESIGN §6): registrations and
+// leases, heartbeats, loss detection, slot accounting for dispatch,
+// cancellation requests, and taking failing workers out of rotation.
+// Plain C++: the gRPC WorkerRegistry service and the dispatcher call it.
+//
+// - Register gives a new lease; a worker that registers again under the same
+//   name (it restarted) loses its old lease, and the trials it ran are
+//   reported lost.
+// - A heartbeat with an unknown lease is answered "unknown", so the worker
+//   registers again (after a controller restart, or once declared lost).
+// - A worker not heard from for `missed_heartbeats` intervals is lost:
+//   Expire removes it and returns its trials for re-queueing.
+// - Acquire picks a worker with a free slot (the one with the most free
+//   slots; ties to the name) for a trial (dropping any earlier assignment
+//   of the same trial); Release frees it.
+// - A heartbeat that reports a trial the pool does not place on that worker
+//   (one re-queued when the worker was declared lost) asks the worker to
+//   stop it.
+// - A worker whose last `failure_limit` evaluations all failed retryably
+//   (not because of the genome) is taken out of rotation: it keeps its lease
+//   but gets no trials until it registers again.
+//
+// Thread-safe.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nasprune/v1/worker.pb.h"
+
+namespace nasprune::controller {
+
+class WorkerPool {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Options {
+    std::chrono::milliseconds heartbeat_interval{1000};
+    int missed_heartbeats = 2;
+    int failure_limit = 3;
+    // For tests; defaults to Clock::now.
+    std::function<Clock::time_point()> now;
+  };
+
+  // A worker's trials, when it is lost.
+  struct Lost {
+    std::string worker;
+    std::vector<std::string> trial_ids;
+  };
+
+  explicit WorkerPool(Options options);
+
+  // INVALID_ARGUMENT naming the field for a bad request. `lost` receives the
+  // trials of the worker's previous registration, if any.
+  absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& r,
+                                                Lost* lost);
+  v1::HeartbeatResponse Heartbeat(const v1::HeartbeatRequest& r);
+  // Removes the workers not heard from in time; their trials.
+  std::vector<Lost> Expire();
+
+  // The address and name of a worker with a free slot now running
+  // `trial_id`, or nullopt when every slot is busy.
+  struct Slot {
+    std::string worker;
+    std::string address;
+  };
+  std::optional<Slot> Acquire(const std::string& trial_id);
+  // Frees the trial's slot. `retryable_failure`: the evaluation failed for a
+  // reason other than its genome (counts toward taking the worker out of
+  // rotation); a success resets that count.
+  void Release(const std::string& trial_id, bool retryable_failure);
+  // Asks the worker running the trial to stop it (at its next heartbeat).
+  void RequestCancel(const std::string& trial_id);
+
+  int free_slots() const;
+  int total_slots() const;
+  std::vector<std::string> Workers() const;
+  bool InRotation(const std::string& worker) const;
+
+ private:
+  struct Worker {
+    v1::RegisterRequest info;
+    std::string lease_id;
+    Clock::time_point last_seen;
+    std::set<std::string> trials;
+    std::set<std::string> to_cancel;
+    int consecutive_failures = 0;
+    bool in_rotation = true;
+  };
+  Clock::time_point Now() const;
+
+  Options options_;
+  mutable std::mutex mu_;
+  std::map<std::string, Worker> workers_;            // By name.
+  std::map<std::string, std::string> trial_worker_;  // Trial → worker.
+  uint64_t next_lease_ = 1;
+};
+
+}  // namespace nasprune::controller
+
+#endif  // NASPRUNE_CONTROLLER_SCHEDULER_WORKER_POOL_H_

@@ -1,0 +1,200 @@
+#include "controller/scheduler/worker_pool.h"
+
+#include "gtest/gtest.h"
+
+namespace nasprune::controller {
+namespace {
+
+using std::chrono::milliseconds;
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  WorkerPoolTest()
+      : pool_({.heartbeat_interval = milliseconds(100),
+               .missed_heartbeats = 2,
+               .failure_limit = 3,
+               .now = [this] { return now_; }}) {}
+
+  std::string Register(const std::string& name, int slots) {
+    v1::RegisterRequest r;
+    r.set_name(name);
+    r.set_address(name + ":1");
+    r.set_slots(slots);
+    r.set_evaluator_version("synthetic-1");
+    auto response = pool_.Register(r, nullptr);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->lease_id() : "";
+  }
+
+  v1::HeartbeatResponse Beat(const std::string& name,
+                             const std::string& lease) {
+    v1::HeartbeatRequest h;
+    h.set_name(name);
+    h.set_lease_id(lease);
+    return pool_.Heartbeat(h);
+  }
+
+  WorkerPool::Clock::time_point now_{};
+  WorkerPool pool_;
+};
+
+TEST_F(WorkerPoolTest, RegistrationGivesALeaseAndTheHeartbeatInterval) {
+  v1::RegisterRequest r;
+  r.set_name("w1");
+  r.set_address("10.0.0.1:50052");
+  r.set_slots(4);
+  r.set_evaluator_version("libtorch-2");
+  auto response = pool_.Register(r, nullptr);
+  ASSERT_TRUE(response.ok());
+  EXPECT_FALSE(response->lease_id().empty());
+  EXPECT_EQ(response->heartbeat_interval_ms(), 100);
+  EXPECT_EQ(pool_.total_slots(), 4);
+  EXPECT_TRUE(Beat("w1", response->lease_id()).known());
+  EXPECT_FALSE(Beat("w1", "stale").known());
+  EXPECT_FALSE(Beat("nobody", "x").known());
+}
+
+TEST_F(WorkerPoolTest, BadRegistrationsNameTheField) {
+  struct Case {
+    std::function<void(v1::RegisterRequest*)> change;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {[](auto* r) { r->set_name(""); }, "name"},
+      {[](auto* r) { r->set_name("bad name"); }, "name"},
+      {[](auto* r) { r->clear_address(); }, "address"},
+      {[](auto* r) { r->set_slots(0); }, "slots"},
+      {[](auto* r) { r->set_slots(5000); }, "slots"},
+      {[](auto* r) { r->clear_evaluator_version(); }, "evaluator_version"},
+  };
+  for (const Case& c : cases) {
+    v1::RegisterRequest r;
+    r.set_name("w");
+    r.set_address("w:1");
+    r.set_slots(1);
+    r.set_evaluator_version("v");
+    c.change(&r);
+    const auto response = pool_.Register(r, nullptr);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(response.status().message().find(c.field), std::string::npos)
+        << response.status();
+  }
+  EXPECT_TRUE(pool_.Workers().empty());
+}
+
+TEST_F(WorkerPoolTest, SlotsGoToTheLeastLoadedWorkerUntilAllAreBusy) {
+  Register("a", 1);
+  Register("b", 2);
+  auto first = pool_.Acquire("j/0");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->worker, "b");
+  EXPECT_EQ(first->address, "b:1");
+  EXPECT_EQ(pool_.Acquire("j/1")->worker, "a");  // Tie 1–1 goes by name.
+  EXPECT_EQ(pool_.Acquire("j/2")->worker, "b");
+  EXPECT_FALSE(pool_.Acquire("j/3").has_value());
+  EXPECT_EQ(pool_.free_slots(), 0);
+  pool_.Release("j/1", false);
+  EXPECT_EQ(pool_.free_slots(), 1);
+  EXPECT_EQ(pool_.Acquire("j/3")->worker, "a");
+}
+
+TEST_F(WorkerPoolTest, SilentWorkersAreLostWithExactlyTheirTrials) {
+  const std::string a = Register("a", 2);
+  Register("b", 2);
+  ASSERT_EQ(pool_.Acquire("j/0")->worker, "a");  // Equal loads: by name.
+  ASSERT_EQ(pool_.Acquire("j/1")->worker, "b");
+  now_ += milliseconds(150);
+  Beat("a", a);               // Only a keeps talking.
+  now_ += milliseconds(100);  // b silent for 250 ms > 2 intervals.
+  std::vector<WorkerPool::Lost> lost = pool_.Expire();
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].worker, "b");
+  EXPECT_EQ(lost[0].trial_ids, (std::vector<std::string>{"j/1"}));
+  EXPECT_EQ(pool_.Workers(), (std::vector<std::string>{"a"}));
+  now_ += milliseconds(150);  // Now a is silent for 250 ms too.
+  lost = pool_.Expire();
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].trial_ids, (std::vector<std::string>{"j/0"}));
+  EXPECT_FALSE(Beat("a", a).known());  // It must register again.
+  EXPECT_EQ(pool_.total_slots(), 0);
+}
+
+TEST_F(WorkerPoolTest, ARestartedWorkerLosesItsOldTrials) {
+  Register("a", 2);
+  pool_.Acquire("j/0");
+  v1::RegisterRequest again;
+  again.set_name("a");
+  again.set_address("a:1");
+  again.set_slots(2);
+  again.set_evaluator_version("synthetic-1");
+  WorkerPool::Lost lost;
+  ASSERT_TRUE(pool_.Register(again, &lost).ok());
+  EXPECT_EQ(lost.trial_ids, (std::vector<std::string>{"j/0"}));
+  EXPECT_EQ(pool_.free_slots(), 2);
+}
+
+TEST_F(WorkerPoolTest, CancelRequestsReachTheWorkerAtItsNextHeartbeat) {
+  const std::string a = Register("a", 1);
+  pool_.Acquire("j/0");
+  pool_.RequestCancel("j/0");
+  pool_.RequestCancel("j/unknown");
+  const v1::HeartbeatResponse r = Beat("a", a);
+  ASSERT_EQ(r.cancel_trial_ids_size(), 1);
+  EXPECT_EQ(r.cancel_trial_ids(0), "j/0");
+  EXPECT_EQ(Beat("a", a).cancel_trial_ids_size(), 0);  // Said once.
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatKeepsFailingLeavesTheRotation) {
+  Register("a-good", 1);
+  Register("bad", 1);
+  for (int i = 0; i < 3; ++i) {
+    // Equal loads go to "a-good" first; keep it busy so the trial lands on
+    // "bad".
+    ASSERT_EQ(pool_.Acquire("busy")->worker, "a-good");
+    const auto slot = pool_.Acquire("j/" + std::to_string(i));
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_EQ(slot->worker, "bad");
+    pool_.Release("j/" + std::to_string(i), /*retryable_failure=*/true);
+    pool_.Release("busy", false);
+  }
+  EXPECT_FALSE(pool_.InRotation("bad"));
+  EXPECT_TRUE(pool_.InRotation("a-good"));
+  EXPECT_EQ(pool_.free_slots(), 1);  // Only a-good's slot counts.
+  EXPECT_EQ(pool_.Acquire("j/9")->worker, "a-good");
+  EXPECT_FALSE(pool_.Acquire("j/10").has_value());
+}
+
+TEST_F(WorkerPoolTest, TrialsAWorkerShouldNotRunAreCancelled) {
+  const std::string a = Register("a", 2);
+  pool_.Acquire("j/0");
+  v1::HeartbeatRequest h;
+  h.set_name("a");
+  h.set_lease_id(a);
+  h.add_running_trial_ids("j/0");
+  h.add_running_trial_ids("j/stale");  // Re-queued elsewhere, say.
+  const v1::HeartbeatResponse r = pool_.Heartbeat(h);
+  ASSERT_EQ(r.cancel_trial_ids_size(), 1);
+  EXPECT_EQ(r.cancel_trial_ids(0), "j/stale");
+}
+
+TEST_F(WorkerPoolTest, ATrialHoldsOneSlotEvenIfAcquiredTwice) {
+  Register("a", 1);
+  Register("b", 1);
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  EXPECT_EQ(pool_.free_slots(), 1);
+  pool_.Release("j/0", false);
+  EXPECT_EQ(pool_.free_slots(), 2);
+}
+
+TEST_F(WorkerPoolTest, ASuccessResetsTheFailureCount) {
+  Register("w", 1);
+  for (bool fail : {true, true, false, true, true}) {
+    ASSERT_TRUE(pool_.Acquire("j").has_value());
+    pool_.Release("j", fail);
+  }
+  EXPECT_TRUE(pool_.InRotation("w"));
+}
+
+}  // namespace
+}  // namespace nasprune::controller
