@@ -77,6 +77,6 @@ PY
 echo
 cat <<'MSG'
 NOTE: these are single evaluations, not yet a search. The search strategies
-and the distributed service (controller, workers, Redis) are the next issues;
-once they land, `make demo` submits the example job above.
+and the worker daemon exist; the controller that runs a whole job over them
+is the next issue, and then `make demo` submits the example job above.
 MSG
