@@ -31,6 +31,32 @@ absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Connect(
       new RedisStore(std::move(options), *std::move(client)));
 }
 
+template <typename Message>
+absl::StatusOr<std::optional<Message>> RedisStore::GetOptional(
+    const std::string& key) {
+  absl::StatusOr<Reply> reply = client_->Command({"GET", key});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == Reply::Type::kNil) return std::nullopt;
+  absl::StatusOr<Message> message = Parse<Message>(reply->string, key);
+  if (!message.ok()) return message.status();
+  return *std::move(message);
+}
+
+template <typename Message>
+absl::StatusOr<std::vector<Message>> RedisStore::HashValues(
+    const std::string& key) {
+  absl::StatusOr<Reply> reply = client_->Command({"HGETALL", key});
+  if (!reply.ok()) return reply.status();
+  std::vector<Message> values;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    absl::StatusOr<Message> value = Parse<Message>(
+        reply->elements[i + 1].string, key + " " + reply->elements[i].string);
+    if (!value.ok()) return value.status();
+    values.push_back(*std::move(value));
+  }
+  return values;
+}
+
 std::string RedisStore::CacheKey(const std::string& key) const {
   return absl::StrCat(options_.key_prefix, "cache:", key);
 }
@@ -46,14 +72,7 @@ std::string RedisStore::CheckpointKey(const std::string& job_id) const {
 
 absl::StatusOr<std::optional<v1::EvaluationResult>> RedisStore::GetCachedResult(
     const std::string& cache_key) {
-  const std::string key = CacheKey(cache_key);
-  absl::StatusOr<Reply> reply = client_->Command({"GET", key});
-  if (!reply.ok()) return reply.status();
-  if (reply->type == Reply::Type::kNil) return std::nullopt;
-  absl::StatusOr<v1::EvaluationResult> result =
-      Parse<v1::EvaluationResult>(reply->string, key);
-  if (!result.ok()) return result.status();
-  return *std::move(result);
+  return GetOptional<v1::EvaluationResult>(CacheKey(cache_key));
 }
 
 absl::Status RedisStore::PutCachedResult(const std::string& cache_key,
@@ -90,17 +109,9 @@ absl::StatusOr<v1::JobStatus> RedisStore::GetJob(const std::string& job_id) {
 }
 
 absl::StatusOr<std::vector<v1::JobStatus>> RedisStore::ListJobs() {
-  absl::StatusOr<Reply> reply = client_->Command({"HGETALL", JobsKey()});
-  if (!reply.ok()) return reply.status();
-  std::vector<v1::JobStatus> jobs;
-  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    absl::StatusOr<v1::JobStatus> job =
-        Parse<v1::JobStatus>(reply->elements[i + 1].string,
-                             JobsKey() + " " + reply->elements[i].string);
-    if (!job.ok()) return job.status();
-    jobs.push_back(*std::move(job));
-  }
-  SortJobs(&jobs);
+  absl::StatusOr<std::vector<v1::JobStatus>> jobs =
+      HashValues<v1::JobStatus>(JobsKey());
+  if (jobs.ok()) SortJobs(&*jobs);
   return jobs;
 }
 
@@ -136,30 +147,15 @@ absl::Status RedisStore::Commit(const std::string& job_id,
 
 absl::StatusOr<std::vector<v1::TrialRecord>> RedisStore::ListTrials(
     const std::string& job_id) {
-  const std::string key = TrialsKey(job_id);
-  absl::StatusOr<Reply> reply = client_->Command({"HGETALL", key});
-  if (!reply.ok()) return reply.status();
-  std::vector<v1::TrialRecord> trials;
-  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    absl::StatusOr<v1::TrialRecord> trial = Parse<v1::TrialRecord>(
-        reply->elements[i + 1].string, key + " " + reply->elements[i].string);
-    if (!trial.ok()) return trial.status();
-    trials.push_back(*std::move(trial));
-  }
-  SortTrials(&trials);
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      HashValues<v1::TrialRecord>(TrialsKey(job_id));
+  if (trials.ok()) SortTrials(&*trials);
   return trials;
 }
 
 absl::StatusOr<std::optional<v1::StrategyState>> RedisStore::GetCheckpoint(
     const std::string& job_id) {
-  const std::string key = CheckpointKey(job_id);
-  absl::StatusOr<Reply> reply = client_->Command({"GET", key});
-  if (!reply.ok()) return reply.status();
-  if (reply->type == Reply::Type::kNil) return std::nullopt;
-  absl::StatusOr<v1::StrategyState> state =
-      Parse<v1::StrategyState>(reply->string, key);
-  if (!state.ok()) return state.status();
-  return *std::move(state);
+  return GetOptional<v1::StrategyState>(CheckpointKey(job_id));
 }
 
 }  // namespace nasprune::controller

@@ -45,6 +45,12 @@ class RedisStore : public Store {
  private:
   RedisStore(Options options, std::unique_ptr<redis::RedisClient> client)
       : options_(std::move(options)), client_(std::move(client)) {}
+  // The record at string `key`, or nullopt; DATA_LOSS when it is corrupt.
+  template <typename Message>
+  absl::StatusOr<std::optional<Message>> GetOptional(const std::string& key);
+  // Every value of hash `key`, unordered.
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> HashValues(const std::string& key);
   std::string CacheKey(const std::string& key) const;
   std::string JobsKey() const;
   std::string TrialsKey(const std::string& job_id) const;
