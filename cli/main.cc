@@ -5,8 +5,12 @@
 //   nasprune validate JOB.yaml [--output table|json]
 //   nasprune sample JOB.yaml [--count N] [--seed S] [--output table|json]
 //   nasprune cost GENOME.yaml [--input CxHxW] [--classes K]
-// The service commands (submit, watch, list, status, cancel, trials, pareto,
-// export, plot) arrive with the controller.
+// Commands that call a controller (--controller HOST:PORT, default
+// 127.0.0.1:50051):
+//   nasprune submit JOB.yaml [--wait] [--request-id ID]
+//   nasprune export TRIAL_ID --output model.pt
+// The other service commands (watch, list, status, cancel, trials, pareto,
+// plot) are still to come.
 //
 // Exit status: 0 success, 1 an I/O or internal error, 2 bad input or usage.
 
@@ -17,6 +21,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/offline_commands.h"
+#include "cli/service_commands.h"
 
 namespace {
 
@@ -64,6 +69,33 @@ int main(int argc, char** argv) {
   cost->add_option("--input", input, "Input shape CxHxW");
   cost->add_option("--classes", classes, "Number of classes");
 
+  nasprune::cli::SubmitOptions submit_options{.controller = "127.0.0.1:50051"};
+  auto* submit =
+      app.add_subcommand("submit", "Submit a job spec to a controller");
+  submit
+      ->add_option("spec", submit_options.spec_path, "Job spec (YAML or JSON)")
+      ->required();
+  submit
+      ->add_option("--controller", submit_options.controller,
+                   "Controller HOST:PORT")
+      ->capture_default_str();
+  submit->add_option("--request-id", submit_options.request_id,
+                     "Idempotency key: a retried submit returns the same job");
+  submit->add_flag("--wait", submit_options.wait,
+                   "Follow the job until it ends; exit 0 only if it "
+                   "succeeded");
+
+  std::string controller = "127.0.0.1:50051";
+  std::string trial_id, output_path;
+  auto* export_model = app.add_subcommand(
+      "export", "Download a trial's exported TorchScript model");
+  export_model->add_option("trial", trial_id, "Trial id (<job>/<index>)")
+      ->required();
+  export_model->add_option("--output,-o", output_path, "Where to write it")
+      ->required();
+  export_model->add_option("--controller", controller, "Controller HOST:PORT")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +109,14 @@ int main(int argc, char** argv) {
   if (*sample) {
     return Report(nasprune::cli::SampleCommand(spec_path, count, seed, format,
                                                std::cout));
+  }
+  if (*submit) {
+    return Report(
+        nasprune::cli::SubmitCommand(submit_options, std::cout, std::cerr));
+  }
+  if (*export_model) {
+    return Report(nasprune::cli::ExportCommand(controller, trial_id,
+                                               output_path, std::cout));
   }
   if (*cost) {
     int c = 0, h = 0, w = 0;

@@ -39,13 +39,9 @@ absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
   if (!errors.ok()) return errors.ToStatus();
 
   std::lock_guard<std::mutex> lock(mu_);
-  if (lost != nullptr) *lost = Lost{.worker = r.name()};
-  if (auto it = workers_.find(r.name()); it != workers_.end()) {
-    for (const std::string& t : it->second.trials) {
-      trial_worker_.erase(t);
-      if (lost != nullptr) lost->trial_ids.push_back(t);
-    }
-  }
+  Lost previous{.worker = r.name()};
+  if (workers_.contains(r.name())) previous = Drop(r.name());
+  if (lost != nullptr) *lost = std::move(previous);
   Worker& w = workers_[r.name()];
   w = Worker();
   w.info = r;
@@ -88,19 +84,31 @@ std::vector<WorkerPool::Lost> WorkerPool::Expire() {
       ++it;
       continue;
     }
-    Lost l{.worker = it->first};
-    for (const std::string& t : it->second.trials) {
-      trial_worker_.erase(t);
-      l.trial_ids.push_back(t);
-    }
-    lost.push_back(std::move(l));
+    lost.push_back(Drop(it->first));
     it = workers_.erase(it);
   }
   return lost;
 }
 
+std::optional<WorkerPool::Lost> WorkerPool::Remove(const std::string& worker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!workers_.contains(worker)) return std::nullopt;
+  Lost lost = Drop(worker);
+  workers_.erase(worker);
+  return lost;
+}
+
+WorkerPool::Lost WorkerPool::Drop(const std::string& worker) {
+  Lost lost{.worker = worker};
+  for (const std::string& t : workers_.at(worker).trials) {
+    trial_worker_.erase(t);
+    lost.trial_ids.push_back(t);
+  }
+  return lost;
+}
+
 std::optional<WorkerPool::Slot> WorkerPool::Acquire(
-    const std::string& trial_id) {
+    const std::string& trial_id, const std::set<std::string>& avoid) {
   std::lock_guard<std::mutex> lock(mu_);
   // A trial runs in one slot: an earlier assignment is dropped.
   if (auto t = trial_worker_.find(trial_id); t != trial_worker_.end()) {
@@ -111,20 +119,35 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
   }
   Worker* best = nullptr;
   int best_free = 0;
+  bool others = false;  // A worker in rotation outside `avoid`.
   for (auto& [name, w] : workers_) {
+    if (!w.in_rotation || avoid.contains(name)) continue;
+    others = true;
     const int free = w.info.slots() - static_cast<int>(w.trials.size());
-    if (w.in_rotation && free > best_free) {
+    if (free > best_free) {
       best = &w;
       best_free = free;
+    }
+  }
+  if (best == nullptr && !others) {
+    // Only avoided workers are left: better one of them than none.
+    for (auto& [name, w] : workers_) {
+      const int free = w.info.slots() - static_cast<int>(w.trials.size());
+      if (w.in_rotation && free > best_free) {
+        best = &w;
+        best_free = free;
+      }
     }
   }
   if (best == nullptr) return std::nullopt;
   best->trials.insert(trial_id);
   trial_worker_[trial_id] = best->info.name();
-  return Slot{.worker = best->info.name(), .address = best->info.address()};
+  return Slot{.worker = best->info.name(),
+              .address = best->info.address(),
+              .evaluator_version = best->info.evaluator_version()};
 }
 
-void WorkerPool::Release(const std::string& trial_id, bool retryable_failure) {
+void WorkerPool::Release(const std::string& trial_id, Outcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto t = trial_worker_.find(trial_id);
   if (t == trial_worker_.end()) return;
@@ -133,9 +156,10 @@ void WorkerPool::Release(const std::string& trial_id, bool retryable_failure) {
   if (w == workers_.end()) return;
   w->second.trials.erase(trial_id);
   w->second.to_cancel.erase(trial_id);
-  if (!retryable_failure) {
+  if (outcome == Outcome::kSucceeded) {
     w->second.consecutive_failures = 0;
-  } else if (++w->second.consecutive_failures >= options_.failure_limit) {
+  } else if (outcome == Outcome::kRetryableFailure &&
+             ++w->second.consecutive_failures >= options_.failure_limit) {
     w->second.in_rotation = false;
   }
 }

@@ -66,18 +66,32 @@ class WorkerPool {
   v1::HeartbeatResponse Heartbeat(const v1::HeartbeatRequest& r);
   // Removes the workers not heard from in time; their trials.
   std::vector<Lost> Expire();
+  // Removes a worker found lost another way (its stream broke); its
+  // trials. A worker still alive registers again at its next heartbeat.
+  // Nullopt for an unknown name.
+  std::optional<Lost> Remove(const std::string& worker);
 
   // The address and name of a worker with a free slot now running
-  // `trial_id`, or nullopt when every slot is busy.
+  // `trial_id`, or nullopt when every slot is busy. Workers in `avoid`
+  // (those that failed the trial before) are used only when no other
+  // worker is in rotation; while one is, the trial waits for its slot.
   struct Slot {
     std::string worker;
     std::string address;
+    std::string evaluator_version;
   };
-  std::optional<Slot> Acquire(const std::string& trial_id);
-  // Frees the trial's slot. `retryable_failure`: the evaluation failed for a
-  // reason other than its genome (counts toward taking the worker out of
-  // rotation); a success resets that count.
-  void Release(const std::string& trial_id, bool retryable_failure);
+  std::optional<Slot> Acquire(const std::string& trial_id,
+                              const std::set<std::string>& avoid = {});
+  // How a slot's evaluation ended, for rotation.
+  enum class Outcome {
+    kSucceeded,  // Or failed because of its genome: resets the count.
+    // Failed for a reason other than its genome: counts toward taking the
+    // worker out of rotation.
+    kRetryableFailure,
+    kNotRun,  // Never started (answered by the cache): counts for nothing.
+  };
+  // Frees the trial's slot.
+  void Release(const std::string& trial_id, Outcome outcome);
   // Asks the worker running the trial to stop it (at its next heartbeat).
   void RequestCancel(const std::string& trial_id);
 
@@ -97,6 +111,9 @@ class WorkerPool {
     bool in_rotation = true;
   };
   Clock::time_point Now() const;
+  // The worker's trials, forgotten (the caller erases the worker). Requires
+  // mu_.
+  Lost Drop(const std::string& worker);
 
   Options options_;
   mutable std::mutex mu_;

@@ -93,7 +93,7 @@ TEST_F(WorkerPoolTest, SlotsGoToTheLeastLoadedWorkerUntilAllAreBusy) {
   EXPECT_EQ(pool_.Acquire("j/2")->worker, "b");
   EXPECT_FALSE(pool_.Acquire("j/3").has_value());
   EXPECT_EQ(pool_.free_slots(), 0);
-  pool_.Release("j/1", false);
+  pool_.Release("j/1", WorkerPool::Outcome::kSucceeded);
   EXPECT_EQ(pool_.free_slots(), 1);
   EXPECT_EQ(pool_.Acquire("j/3")->worker, "a");
 }
@@ -154,8 +154,9 @@ TEST_F(WorkerPoolTest, AWorkerThatKeepsFailingLeavesTheRotation) {
     const auto slot = pool_.Acquire("j/" + std::to_string(i));
     ASSERT_TRUE(slot.has_value());
     EXPECT_EQ(slot->worker, "bad");
-    pool_.Release("j/" + std::to_string(i), /*retryable_failure=*/true);
-    pool_.Release("busy", false);
+    pool_.Release("j/" + std::to_string(i),
+                  WorkerPool::Outcome::kRetryableFailure);
+    pool_.Release("busy", WorkerPool::Outcome::kSucceeded);
   }
   EXPECT_FALSE(pool_.InRotation("bad"));
   EXPECT_TRUE(pool_.InRotation("a-good"));
@@ -183,7 +184,7 @@ TEST_F(WorkerPoolTest, ATrialHoldsOneSlotEvenIfAcquiredTwice) {
   ASSERT_TRUE(pool_.Acquire("j/0").has_value());
   ASSERT_TRUE(pool_.Acquire("j/0").has_value());
   EXPECT_EQ(pool_.free_slots(), 1);
-  pool_.Release("j/0", false);
+  pool_.Release("j/0", WorkerPool::Outcome::kSucceeded);
   EXPECT_EQ(pool_.free_slots(), 2);
 }
 
@@ -191,9 +192,59 @@ TEST_F(WorkerPoolTest, ASuccessResetsTheFailureCount) {
   Register("w", 1);
   for (bool fail : {true, true, false, true, true}) {
     ASSERT_TRUE(pool_.Acquire("j").has_value());
-    pool_.Release("j", fail);
+    pool_.Release("j", fail ? WorkerPool::Outcome::kRetryableFailure
+                            : WorkerPool::Outcome::kSucceeded);
   }
   EXPECT_TRUE(pool_.InRotation("w"));
+}
+
+TEST_F(WorkerPoolTest, ASlotNeverRunDoesNotResetTheFailureCount) {
+  Register("w", 1);
+  for (WorkerPool::Outcome outcome :
+       {WorkerPool::Outcome::kRetryableFailure,
+        WorkerPool::Outcome::kRetryableFailure, WorkerPool::Outcome::kNotRun,
+        WorkerPool::Outcome::kRetryableFailure}) {
+    ASSERT_TRUE(pool_.Acquire("j").has_value());
+    pool_.Release("j", outcome);
+  }
+  EXPECT_FALSE(pool_.InRotation("w"));
+}
+
+TEST_F(WorkerPoolTest, ATrialAvoidsTheWorkersThatFailedIt) {
+  Register("a", 2);
+  Register("b", 1);
+  const auto slot = pool_.Acquire("j", {"a"});
+  ASSERT_TRUE(slot.has_value());
+  EXPECT_EQ(slot->worker, "b");
+  // With b busy the trial waits rather than go back to a.
+  pool_.Release("j", WorkerPool::Outcome::kSucceeded);
+  ASSERT_EQ(pool_.Acquire("x", {"a"})->worker, "b");
+  EXPECT_FALSE(pool_.Acquire("j", {"a"}).has_value());
+  EXPECT_EQ(pool_.free_slots(), 2);
+}
+
+TEST_F(WorkerPoolTest, AnAvoidedWorkerIsUsedWhenItIsTheOnlyOne) {
+  Register("a", 1);
+  const auto slot = pool_.Acquire("j", {"a"});
+  ASSERT_TRUE(slot.has_value());
+  EXPECT_EQ(slot->worker, "a");
+}
+
+TEST_F(WorkerPoolTest, RemoveReturnsTheWorkersTrials) {
+  Register("a", 2);
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  const auto lost = pool_.Remove("a");
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_EQ(lost->trial_ids, std::vector<std::string>{"j/0"});
+  EXPECT_EQ(pool_.total_slots(), 0);
+  EXPECT_FALSE(pool_.Remove("a").has_value());
+}
+
+TEST_F(WorkerPoolTest, ASlotReportsItsWorkersEvaluatorVersion) {
+  Register("w", 1);
+  const auto slot = pool_.Acquire("j");
+  ASSERT_TRUE(slot.has_value());
+  EXPECT_EQ(slot->evaluator_version, "synthetic-1");
 }
 
 }  // namespace

@@ -1,0 +1,223 @@
+#include "cli/service_commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/canonical/canonical.h"
+#include "common/jobspec/job_spec.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "nasprune/v1/controller.grpc.pb.h"
+
+namespace nasprune::cli {
+namespace {
+
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+
+std::unique_ptr<v1::NasController::Stub> Connect(const std::string& address) {
+  return v1::NasController::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+}
+
+absl::Status CallError(const std::string& controller, const grpc::Status& s) {
+  const absl::Status status = FromGrpcStatus(s);
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::Status(
+        status.code(),
+        absl::StrCat("controller at ", controller, ": ", status.message()));
+  }
+  return status;
+}
+
+std::string StateName(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  return name.substr(std::string("JOB_STATE_").size());
+}
+
+std::string TrialStateName(v1::TrialState state) {
+  std::string name = v1::TrialState_Name(state);
+  return name.substr(std::string("TRIAL_STATE_").size());
+}
+
+void PrintTrial(const v1::TrialRecord& trial, std::ostream& progress) {
+  std::string detail;
+  if (trial.state() == v1::TRIAL_STATE_SUCCEEDED ||
+      trial.state() == v1::TRIAL_STATE_EARLY_STOPPED) {
+    detail = absl::StrFormat("val_acc %.4f  params %d  MACs %d%s%s",
+                             trial.result().val_accuracy(),
+                             trial.result().params(), trial.result().macs(),
+                             trial.cache_hit() ? "  (cache)" : "",
+                             trial.result().synthetic() ? "  (synthetic)" : "");
+  } else if (trial.state() == v1::TRIAL_STATE_FAILED) {
+    detail =
+        absl::StrCat(trial.failure().code(), ": ", trial.failure().message());
+  }
+  progress << absl::StrFormat("trial %-28s %-13s %s\n", trial.trial_id(),
+                              TrialStateName(trial.state()), detail);
+}
+
+void PrintSummary(const v1::JobStatus& job, const v1::ParetoFront& front,
+                  std::ostream& out) {
+  out << absl::StrFormat("job %s: %s", job.job_id(), StateName(job.state()));
+  if (!job.message().empty()) out << " (" << job.message() << ")";
+  out << "\n";
+  if (!job.best_trial_id().empty()) {
+    out << absl::StrFormat("best: %s, val_acc %.4f\n", job.best_trial_id(),
+                           job.best_accuracy());
+  }
+  if (front.points().empty()) return;
+  out << "Pareto front (";
+  for (int i = 0; i < front.objectives_size(); ++i) {
+    std::string name = v1::Metric_Name(front.objectives(i));
+    out << (i ? ", " : "") << name.substr(std::string("METRIC_").size());
+  }
+  out << "):\n";
+  for (const v1::ParetoPoint& point : front.points()) {
+    out << "  " << point.trial_id();
+    for (double value : point.values()) out << "  " << value;
+    if (point.has_model()) out << "  [model]";
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
+                           std::ostream& progress) {
+  absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(options.spec_path);
+  if (!spec.ok()) return spec.status();
+  auto stub = Connect(options.controller);
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = *spec;
+  request.set_request_id(options.request_id);
+  v1::SubmitJobResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  if (grpc::Status s = stub->SubmitJob(&context, request, &response); !s.ok()) {
+    return CallError(options.controller, s);
+  }
+  const std::string job_id = response.job().job_id();
+  out << job_id << "\n";
+  if (!options.wait) return absl::OkStatus();
+
+  v1::JobStatus last = response.job();
+  int64_t after = 0;
+  // A broken watch (a controller restart) is resumed from the last event.
+  for (int reconnects = 0;; ++reconnects) {
+    grpc::ClientContext watch_context;
+    v1::WatchJobRequest watch;
+    watch.set_job_id(job_id);
+    watch.set_after_sequence(after);
+    auto reader = stub->WatchJob(&watch_context, watch);
+    v1::JobEvent event;
+    while (reader->Read(&event)) {
+      after = event.sequence();
+      if (event.has_status()) {
+        if (event.status().state() != last.state()) {
+          progress << "job " << job_id << ": "
+                   << StateName(event.status().state()) << "\n";
+        }
+        last = event.status();
+      } else if (event.has_trial_finished()) {
+        PrintTrial(event.trial_finished(), progress);
+      }
+    }
+    const grpc::Status end = reader->Finish();
+    if (end.ok()) break;
+    if (end.error_code() != grpc::StatusCode::UNAVAILABLE || reconnects >= 60) {
+      return CallError(options.controller, end);
+    }
+    progress << "watch interrupted (" << end.error_message()
+             << "); reconnecting\n";
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  // The final status and front.
+  grpc::ClientContext get_context;
+  SetDeadline(get_context);
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  if (grpc::Status s = stub->GetJob(&get_context, get, &last); !s.ok()) {
+    return CallError(options.controller, s);
+  }
+  grpc::ClientContext front_context;
+  SetDeadline(front_context);
+  v1::GetParetoFrontRequest front_request;
+  front_request.set_job_id(job_id);
+  v1::ParetoFront front;
+  if (grpc::Status s =
+          stub->GetParetoFront(&front_context, front_request, &front);
+      !s.ok()) {
+    return CallError(options.controller, s);
+  }
+  PrintSummary(last, front, out);
+  if (last.state() != v1::JOB_STATE_SUCCEEDED) {
+    return absl::AbortedError(absl::StrCat("job ", job_id, " ended ",
+                                           StateName(last.state()), ": ",
+                                           last.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExportCommand(const std::string& controller,
+                           const std::string& trial_id,
+                           const std::string& output_path, std::ostream& out) {
+  auto stub = Connect(controller);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::minutes(10));
+  v1::DownloadModelRequest request;
+  request.set_trial_id(trial_id);
+  auto reader = stub->DownloadModel(&context, request);
+  std::string data, sha256;
+  int64_t total = -1;
+  v1::ModelChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (total < 0) {
+      total = chunk.total_bytes();
+      sha256 = chunk.sha256();
+    }
+    data += chunk.data();
+  }
+  if (grpc::Status s = reader->Finish(); !s.ok())
+    return CallError(controller, s);
+  if (static_cast<int64_t>(data.size()) != total || Sha256Hex(data) != sha256) {
+    return absl::DataLossError(absl::StrCat(
+        "the model of ", trial_id, " arrived damaged (", data.size(), " of ",
+        total, " bytes, or a different SHA-256)"));
+  }
+  const std::string temporary = output_path + ".part";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file.write(data.data(), static_cast<std::streamsize>(data.size()));
+    if (!file.flush()) {
+      std::filesystem::remove(temporary);
+      return absl::UnavailableError(
+          absl::StrCat(output_path, ": cannot write the model"));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, output_path, error);
+  if (error) {
+    std::filesystem::remove(temporary);
+    return absl::UnavailableError(
+        absl::StrCat(output_path, ": ", error.message()));
+  }
+  out << absl::StrFormat("%s: %d bytes, sha256 %s\n", output_path, data.size(),
+                         sha256);
+  return absl::OkStatus();
+}
+
+}  // namespace nasprune::cli

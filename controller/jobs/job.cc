@@ -1,0 +1,640 @@
+#include "controller/jobs/job.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/jobspec/cache_key.h"
+#include "controller/search/factory.h"
+#include "controller/search/reward.h"
+
+namespace nasprune::controller {
+namespace {
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  const int64_t nanos = absl::ToUnixNanos(time);
+  google::protobuf::Timestamp t;
+  t.set_seconds(nanos / 1000000000);
+  t.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return t;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+bool FinalTrialState(v1::TrialState state) {
+  return state == v1::TRIAL_STATE_SUCCEEDED ||
+         state == v1::TRIAL_STATE_FAILED ||
+         state == v1::TRIAL_STATE_EARLY_STOPPED ||
+         state == v1::TRIAL_STATE_CANCELLED;
+}
+
+std::string ExportCacheKey(const std::string& key, bool test_split) {
+  return absl::StrCat(key, test_split ? ":export+test" : ":export");
+}
+
+}  // namespace
+
+Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
+         JobParetoFront front, Options options)
+    : options_(options),
+      status_(std::move(status)),
+      strategy_(std::move(strategy)),
+      front_(std::move(front)),
+      top_rung_(static_cast<int>(RungFidelities(status_.spec()).size()) - 1) {}
+
+absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
+                                                 Options options) {
+  absl::StatusOr<std::unique_ptr<SearchStrategy>> strategy =
+      CreateStrategy(status.spec());
+  if (!strategy.ok()) return strategy.status();
+  const v1::JobSpec& spec = status.spec();
+  absl::StatusOr<JobParetoFront> front = JobParetoFront::Create(
+      {.objectives = {spec.objectives().begin(), spec.objectives().end()},
+       .constraints = spec.constraints()});
+  if (!front.ok()) return front.status();
+  options.max_attempts = std::max(1, options.max_attempts);
+  auto job = std::unique_ptr<Job>(new Job(
+      std::move(status), *std::move(strategy), *std::move(front), options));
+  job->EmitStatus();
+  return job;
+}
+
+absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
+    v1::JobStatus status, std::vector<v1::TrialRecord> trials,
+    std::optional<v1::StrategyState> checkpoint, Options options) {
+  const std::string job_id = status.job_id();
+  absl::StatusOr<std::unique_ptr<Job>> created =
+      Create(std::move(status), options);
+  if (!created.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "job ", job_id,
+        ": its stored spec is unusable: ", created.status().message()));
+  }
+  Job& job = **created;
+  if (checkpoint.has_value()) {
+    if (absl::Status restored = job.strategy_->Restore(*checkpoint);
+        !restored.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "job ", job_id,
+          ": its checkpoint does not restore: ", restored.message()));
+    }
+  } else if (!trials.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("job ", job_id, ": it has trials but no checkpoint"));
+  }
+  // Counts are rebuilt from the records.
+  *job.status_.mutable_trials() = v1::TrialCounts();
+  for (size_t i = 0; i < trials.size(); ++i) {
+    v1::TrialRecord& trial = trials[i];
+    if (trial.index() != static_cast<int64_t>(i)) {
+      return absl::DataLossError(absl::StrCat("job ", job_id, ": trial ", i,
+                                              " is missing from the store"));
+    }
+    job.trials_.push_back(trial);
+    v1::TrialRecord& kept = job.trials_.back();
+    if (job.IsExportTrial(kept)) {
+      const v1::TrialRecord* source = job.FindTrial(kept.promoted_from());
+      job.export_of_[source->index()] = kept.index();
+      job.phase_ = Phase::kExport;
+    } else {
+      ++job.search_trials_;
+      job.by_genome_rung_[{kept.genome_hash(), kept.rung()}] = kept.index();
+    }
+    if (!FinalTrialState(kept.state())) {
+      kept.set_state(v1::TRIAL_STATE_QUEUED);
+      job.queue_.push_back(kept.index());
+      job.Dirty(kept);
+    }
+    job.Count(kept, +1);
+    if (kept.state() == v1::TRIAL_STATE_SUCCEEDED && !job.IsExportTrial(kept) &&
+        kept.rung() == job.top_rung_) {
+      job.front_.Add(kept.trial_id(), kept.genome_hash(), kept.result());
+    }
+  }
+  job.status_.mutable_trials()->set_total(
+      static_cast<int32_t>(job.trials_.size()));
+  if (job.final()) job.phase_ = Phase::kDone;
+  job.events_.clear();
+  job.EmitStatus();
+  return created;
+}
+
+bool Job::final() const {
+  return status_.state() == v1::JOB_STATE_SUCCEEDED ||
+         status_.state() == v1::JOB_STATE_FAILED ||
+         status_.state() == v1::JOB_STATE_CANCELLED;
+}
+
+const v1::TrialRecord* Job::FindTrial(const std::string& trial_id) const {
+  const std::string prefix = absl::StrCat(id(), "/");
+  if (trial_id.rfind(prefix, 0) != 0) return nullptr;
+  int64_t index = 0;
+  const std::string rest = trial_id.substr(prefix.size());
+  if (rest.empty() || rest.size() > 18 ||
+      !std::all_of(rest.begin(), rest.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    return nullptr;
+  }
+  index = std::stoll(rest);
+  if (index >= static_cast<int64_t>(trials_.size())) return nullptr;
+  return &trials_[index];
+}
+
+bool Job::IsExportTrial(const v1::TrialRecord& trial) const {
+  if (trial.promoted_from().empty()) return false;
+  const v1::TrialRecord* source = FindTrial(trial.promoted_from());
+  return source != nullptr && source->rung() == trial.rung();
+}
+
+const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
+  const v1::TrialRecord* trial = FindTrial(trial_id);
+  if (trial == nullptr) return nullptr;
+  if (auto e = export_of_.find(trial->index()); e != export_of_.end()) {
+    trial = &trials_[e->second];
+  }
+  if (trial->state() != v1::TRIAL_STATE_SUCCEEDED ||
+      trial->result().artifact_sha256().empty()) {
+    return nullptr;
+  }
+  return trial;
+}
+
+v1::ParetoFront Job::ParetoFront() const {
+  v1::ParetoFront front = front_.ToProto(id());
+  for (v1::ParetoPoint& point : *front.mutable_points()) {
+    point.set_has_model(ModelTrial(point.trial_id()) != nullptr);
+  }
+  return front;
+}
+
+void Job::Start(absl::Time now) {
+  if (status_.state() != v1::JOB_STATE_PENDING) return;
+  *status_.mutable_start_time() = ToTimestamp(now);
+  SetState(v1::JOB_STATE_RUNNING, "", now);
+}
+
+bool Job::WantsSlot() const {
+  if (status_.state() != v1::JOB_STATE_RUNNING || phase_ == Phase::kDone) {
+    return false;
+  }
+  const int max_parallel = status_.spec().max_parallel();
+  if (max_parallel > 0 && running() >= max_parallel) return false;
+  if (!queue_.empty()) return true;
+  return phase_ == Phase::kSearch && !proposals_dry_ &&
+         search_trials_ < status_.spec().budget().max_trials();
+}
+
+int64_t Job::AddTrial(const Proposal& proposal,
+                      const std::string& promoted_from, absl::Time now) {
+  v1::TrialRecord trial;
+  const int64_t index = static_cast<int64_t>(trials_.size());
+  trial.set_trial_id(absl::StrCat(id(), "/", index));
+  trial.set_job_id(id());
+  trial.set_index(index);
+  *trial.mutable_genome() = proposal.genome;
+  trial.set_genome_hash(proposal.genome_hash);
+  *trial.mutable_fidelity() = proposal.fidelity;
+  trial.set_state(v1::TRIAL_STATE_QUEUED);
+  trial.set_rung(proposal.rung);
+  trial.set_promoted_from(promoted_from);
+  *trial.mutable_create_time() = ToTimestamp(now);
+  trials_.push_back(std::move(trial));
+  status_.mutable_trials()->set_total(static_cast<int32_t>(trials_.size()));
+  queue_.push_back(index);
+  Count(trials_.back(), +1);
+  Dirty(trials_.back());
+  status_dirty_ = true;
+  return index;
+}
+
+int Job::ProposeTrials(int count, absl::Time now) {
+  const int64_t left = status_.spec().budget().max_trials() - search_trials_;
+  count = static_cast<int>(std::min<int64_t>(count, left));
+  if (count <= 0) return 0;
+  std::vector<Proposal> proposals = strategy_->Propose(count);
+  checkpoint_dirty_ = true;
+  if (proposals.empty()) proposals_dry_ = true;
+  for (const Proposal& proposal : proposals) {
+    std::string promoted_from;
+    if (proposal.rung > 0) {
+      auto lower =
+          by_genome_rung_.find({proposal.genome_hash, proposal.rung - 1});
+      if (lower != by_genome_rung_.end()) {
+        promoted_from = trials_[lower->second].trial_id();
+      }
+    }
+    const int64_t index = AddTrial(proposal, promoted_from, now);
+    by_genome_rung_[{proposal.genome_hash, proposal.rung}] = index;
+    ++search_trials_;
+  }
+  return static_cast<int>(proposals.size());
+}
+
+std::optional<int64_t> Job::NextTrial(int batch, absl::Time now) {
+  if (!WantsSlot()) return std::nullopt;
+  if (queue_.empty() && phase_ == Phase::kSearch) {
+    int room = std::max(1, batch);
+    const int max_parallel = status_.spec().max_parallel();
+    if (max_parallel > 0) room = std::min(room, max_parallel - running());
+    ProposeTrials(room, now);
+  }
+  if (queue_.empty()) return std::nullopt;
+  const int64_t index = queue_.front();
+  queue_.pop_front();
+  return index;
+}
+
+void Job::Requeue(int64_t index) { queue_.push_front(index); }
+
+v1::EvaluateRequest Job::Request(int64_t index,
+                                 const std::string& evaluator_version) const {
+  const v1::TrialRecord& trial = trials_[index];
+  const v1::JobSpec& spec = status_.spec();
+  v1::EvaluateRequest request;
+  request.set_trial_id(trial.trial_id());
+  request.set_attempt(trial.attempts() + 1);
+  *request.mutable_genome() = trial.genome();
+  *request.mutable_recipe() = spec.recipe();
+  *request.mutable_dataset() = spec.dataset();
+  *request.mutable_fidelity() = trial.fidelity();
+  request.set_seed(spec.seed());
+  std::string key =
+      jobspec::EvaluationCacheKey(trial.genome(), spec.recipe(), spec.dataset(),
+                                  trial.fidelity(), evaluator_version);
+  if (IsExportTrial(trial)) {
+    const bool test = spec.export_().evaluate_test_split();
+    request.set_export_model(true);
+    request.set_evaluate_test_split(test);
+    key = ExportCacheKey(key, test);
+  }
+  request.set_cache_key(key);
+  return request;
+}
+
+int Job::Dispatched(int64_t index, const std::string& worker, absl::Time now) {
+  v1::TrialRecord& trial = trials_[index];
+  Count(trial, -1);
+  trial.set_state(v1::TRIAL_STATE_RUNNING);
+  trial.set_attempts(trial.attempts() + 1);
+  trial.set_worker(worker);
+  *trial.mutable_start_time() = ToTimestamp(now);
+  Count(trial, +1);
+  running_.insert(index);
+  curves_.erase(index);
+  Dirty(trial);
+  status_dirty_ = true;
+  v1::JobEvent event;
+  *event.mutable_trial_started() = trial;
+  Emit(std::move(event));
+  return trial.attempts();
+}
+
+void Job::AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
+                            absl::Time now) {
+  v1::TrialRecord& trial = trials_[index];
+  Count(trial, -1);
+  trial.set_cache_hit(true);
+  *trial.mutable_start_time() = ToTimestamp(now);
+  *trial.mutable_result() = result;
+  Count(trial, +1);
+  v1::JobEvent event;
+  *event.mutable_trial_started() = trial;
+  Emit(std::move(event));
+  Complete(trial, v1::TRIAL_STATE_SUCCEEDED, now);
+}
+
+Job::Effect Job::Progress(int64_t index, int attempt,
+                          const v1::TrialProgress& progress, absl::Time now) {
+  Effect effect;
+  if (index < 0 || index >= static_cast<int64_t>(trials_.size())) return effect;
+  v1::TrialRecord& trial = trials_[index];
+  if (trial.state() != v1::TRIAL_STATE_RUNNING || trial.attempts() != attempt) {
+    return effect;
+  }
+  v1::JobEvent event;
+  *event.mutable_trial_progress() = progress;
+  Emit(std::move(event));
+  if (progress.phase() != v1::PHASE_TRAIN || !progress.has_epoch() ||
+      IsExportTrial(trial)) {
+    return effect;
+  }
+  std::vector<v1::EpochMetrics>& epochs = curves_[index];
+  epochs.push_back(progress.epoch());
+  std::vector<double> curve;
+  for (const v1::EpochMetrics& epoch : epochs) {
+    curve.push_back(epoch.val_accuracy());
+  }
+  if (!strategy_->ShouldStop(trial.genome_hash(), trial.rung(), curve)) {
+    return effect;
+  }
+  // A partial result: the epochs so far.
+  v1::EvaluationResult* partial = trial.mutable_result();
+  partial->set_genome_hash(trial.genome_hash());
+  partial->set_val_accuracy(curve.back());
+  partial->set_val_loss(progress.epoch().val_loss());
+  for (const v1::EpochMetrics& epoch : epochs) *partial->add_epochs() = epoch;
+  partial->set_worker(trial.worker());
+  effect.stop_evaluation = true;
+  Complete(trial, v1::TRIAL_STATE_EARLY_STOPPED, now);
+  return effect;
+}
+
+Job::Effect Job::Finished(int64_t index, int attempt,
+                          const absl::StatusOr<v1::EvaluateEvent>& outcome,
+                          absl::Time now) {
+  Effect effect;
+  if (index < 0 || index >= static_cast<int64_t>(trials_.size())) return effect;
+  v1::TrialRecord& trial = trials_[index];
+  if (trial.state() != v1::TRIAL_STATE_RUNNING || trial.attempts() != attempt) {
+    return effect;
+  }
+  if (outcome.ok() && outcome->has_result()) {
+    *trial.mutable_result() = outcome->result();
+    if (!outcome->result().cache_key().empty()) {
+      effect.cache_put.emplace(outcome->result().cache_key(),
+                               outcome->result());
+    }
+    Complete(trial, v1::TRIAL_STATE_SUCCEEDED, now);
+    return effect;
+  }
+  v1::TrialFailure failure;
+  if (outcome.ok() && outcome->has_failure()) {
+    failure = outcome->failure();
+  } else {
+    const absl::Status error =
+        outcome.ok() ? absl::UnavailableError(
+                           "the evaluation ended without a result or failure")
+                     : outcome.status();
+    failure.set_code(absl::StatusCodeToString(error.code()));
+    failure.set_message(std::string(error.message()));
+    failure.set_worker(trial.worker());
+    if (error.code() == absl::StatusCode::kResourceExhausted) {
+      // The worker had no free slot: not a real attempt.
+      trial.set_attempts(trial.attempts() - 1);
+    }
+  }
+  if (failure.deterministic()) {
+    *trial.mutable_failure() = failure;
+    Complete(trial, v1::TRIAL_STATE_FAILED, now);
+  } else {
+    RetryOrFail(trial, std::move(failure), now);
+  }
+  return effect;
+}
+
+void Job::RetryOrFail(v1::TrialRecord& trial, v1::TrialFailure failure,
+                      absl::Time now) {
+  if (trial.attempts() < options_.max_attempts) {
+    Count(trial, -1);
+    trial.set_state(v1::TRIAL_STATE_QUEUED);
+    *trial.mutable_failure() = std::move(failure);  // The last reason, kept.
+    Count(trial, +1);
+    running_.erase(trial.index());
+    curves_.erase(trial.index());
+    queue_.push_back(trial.index());
+    Dirty(trial);
+    status_dirty_ = true;
+    return;
+  }
+  failure.set_message(absl::StrCat("failed ", trial.attempts(),
+                                   " attempts; the last: ", failure.message()));
+  *trial.mutable_failure() = std::move(failure);
+  Complete(trial, v1::TRIAL_STATE_FAILED, now);
+}
+
+void Job::Complete(v1::TrialRecord& trial, v1::TrialState state,
+                   absl::Time now) {
+  Count(trial, -1);
+  trial.set_state(state);
+  if (state != v1::TRIAL_STATE_FAILED) trial.clear_failure();
+  *trial.mutable_end_time() = ToTimestamp(now);
+  Count(trial, +1);
+  running_.erase(trial.index());
+  curves_.erase(trial.index());
+  Dirty(trial);
+  status_dirty_ = true;
+  proposals_dry_ = false;
+
+  const bool export_trial = IsExportTrial(trial);
+  if (state == v1::TRIAL_STATE_FAILED) {
+    last_failure_ = absl::StrCat(trial.trial_id(), ": ", trial.failure().code(),
+                                 ": ", trial.failure().message());
+  }
+  if (!export_trial && state != v1::TRIAL_STATE_CANCELLED) {
+    Observation observation{.genome_hash = trial.genome_hash(),
+                            .rung = trial.rung(),
+                            .state = state};
+    if (state != v1::TRIAL_STATE_FAILED) observation.result = trial.result();
+    strategy_->Observe(observation);
+    checkpoint_dirty_ = true;
+  }
+  v1::JobEvent finished;
+  *finished.mutable_trial_finished() = trial;
+  Emit(std::move(finished));
+
+  if (state != v1::TRIAL_STATE_SUCCEEDED || export_trial ||
+      trial.rung() != top_rung_) {
+    return;
+  }
+  const v1::EvaluationResult& result = trial.result();
+  if (MeasuredViolation(status_.spec().constraints(), result) > 0) return;
+  if (status_.best_trial_id().empty() ||
+      result.val_accuracy() > status_.best_accuracy()) {
+    status_.set_best_accuracy(result.val_accuracy());
+    status_.set_best_trial_id(trial.trial_id());
+  }
+  if (front_.Add(trial.trial_id(), trial.genome_hash(), result)) {
+    v1::JobEvent event;
+    *event.mutable_pareto_updated() = ParetoFront();
+    Emit(std::move(event));
+  }
+}
+
+void Job::Count(const v1::TrialRecord& trial, int sign) {
+  v1::TrialCounts& c = *status_.mutable_trials();
+  switch (trial.state()) {
+    case v1::TRIAL_STATE_RUNNING:
+      c.set_running(c.running() + sign);
+      break;
+    case v1::TRIAL_STATE_SUCCEEDED:
+      c.set_succeeded(c.succeeded() + sign);
+      if (trial.cache_hit()) c.set_cache_hits(c.cache_hits() + sign);
+      if (MeasuredViolation(status_.spec().constraints(), trial.result()) > 0) {
+        c.set_infeasible(c.infeasible() + sign);
+      }
+      break;
+    case v1::TRIAL_STATE_FAILED:
+      c.set_failed(c.failed() + sign);
+      break;
+    case v1::TRIAL_STATE_EARLY_STOPPED:
+      c.set_early_stopped(c.early_stopped() + sign);
+      break;
+    default:
+      break;
+  }
+}
+
+int64_t Job::MaxFailedTrials() const {
+  const v1::Budget& budget = status_.spec().budget();
+  return budget.max_failed_trials() > 0 ? budget.max_failed_trials()
+                                        : budget.max_trials();
+}
+
+std::vector<int64_t> Job::Advance(absl::Time now) {
+  if (status_.state() != v1::JOB_STATE_RUNNING) return {};
+  const v1::JobSpec& spec = status_.spec();
+  if (status_.trials().failed() >= MaxFailedTrials()) {
+    return End(v1::JOB_STATE_FAILED,
+               absl::StrCat(status_.trials().failed(),
+                            " trials failed (budget.max_failed_trials is ",
+                            MaxFailedTrials(), "); the last: ", last_failure_),
+               now);
+  }
+  if (spec.budget().max_wall_seconds() > 0 &&
+      now - FromTimestamp(status_.start_time()) >=
+          absl::Seconds(spec.budget().max_wall_seconds())) {
+    std::vector<int64_t> cancelled =
+        End(v1::JOB_STATE_SUCCEEDED,
+            absl::StrCat("stopped at budget.max_wall_seconds (",
+                         spec.budget().max_wall_seconds(),
+                         " s); no models exported"),
+            now);
+    return cancelled;
+  }
+  if (!queue_.empty() || !running_.empty()) return {};
+  if (phase_ == Phase::kSearch) {
+    // With nothing in flight, a strategy that proposes nothing now never
+    // will: the search is over.
+    if (search_trials_ < spec.budget().max_trials() &&
+        ProposeTrials(1, now) > 0) {
+      return {};
+    }
+    phase_ = Phase::kExport;
+    std::vector<v1::ParetoPoint> points;
+    const v1::ParetoFront front = front_.ToProto(id());
+    // Exports go to the most accurate members first.
+    std::vector<const v1::TrialRecord*> best;
+    for (const v1::ParetoPoint& point : front.points()) {
+      best.push_back(FindTrial(point.trial_id()));
+    }
+    std::stable_sort(best.begin(), best.end(), [](auto* a, auto* b) {
+      return a->result().val_accuracy() > b->result().val_accuracy();
+    });
+    const int top_k = spec.export_().top_k();
+    for (int i = 0; i < top_k && i < static_cast<int>(best.size()); ++i) {
+      const v1::TrialRecord& source = *best[i];
+      Proposal proposal{.genome = source.genome(),
+                        .genome_hash = source.genome_hash(),
+                        .fidelity = source.fidelity(),
+                        .rung = source.rung()};
+      export_of_[source.index()] = AddTrial(proposal, source.trial_id(), now);
+    }
+    if (!queue_.empty()) return {};
+  }
+  if (phase_ == Phase::kExport) {
+    phase_ = Phase::kDone;
+    const v1::TrialCounts& c = status_.trials();
+    int exported = 0;
+    for (const auto& [source, exporter] : export_of_) {
+      exported += trials_[exporter].state() == v1::TRIAL_STATE_SUCCEEDED &&
+                  !trials_[exporter].result().artifact_sha256().empty();
+    }
+    SetState(v1::JOB_STATE_SUCCEEDED,
+             absl::StrCat(c.total(), " trials: ", c.succeeded(), " succeeded (",
+                          c.cache_hits(), " from the cache), ", c.failed(),
+                          " failed, ", c.early_stopped(), " stopped early; ",
+                          exported, " models exported"),
+             now);
+  }
+  return {};
+}
+
+std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,
+                              absl::Time now) {
+  if (final()) return {};
+  std::vector<int64_t> cancelled(running_.begin(), running_.end());
+  for (int64_t index : cancelled) {
+    Complete(trials_[index], v1::TRIAL_STATE_CANCELLED, now);
+  }
+  while (!queue_.empty()) {
+    const int64_t index = queue_.front();
+    queue_.pop_front();
+    Complete(trials_[index], v1::TRIAL_STATE_CANCELLED, now);
+  }
+  phase_ = Phase::kDone;
+  if (status_.start_time().seconds() == 0) {
+    *status_.mutable_start_time() = ToTimestamp(now);
+  }
+  SetState(state, message, now);
+  return cancelled;
+}
+
+void Job::SetState(v1::JobState state, const std::string& message,
+                   absl::Time now) {
+  status_.set_state(state);
+  status_.set_message(message);
+  if (final()) *status_.mutable_end_time() = ToTimestamp(now);
+  status_dirty_ = true;
+  EmitStatus();
+}
+
+void Job::Emit(v1::JobEvent event) {
+  event.set_sequence(next_sequence_++);
+  events_.push_back(std::move(event));
+  while (static_cast<int>(events_.size()) > options_.max_retained_events) {
+    events_.pop_front();
+  }
+}
+
+void Job::EmitStatus() {
+  v1::JobEvent event;
+  *event.mutable_status() = status_;
+  Emit(std::move(event));
+}
+
+std::vector<v1::JobEvent> Job::EventsAfter(int64_t after, int max) const {
+  std::vector<v1::JobEvent> out;
+  if (after <= 0 || after > last_sequence()) {
+    // A fresh watch (or one from before a restart): the current status.
+    v1::JobEvent event;
+    event.set_sequence(last_sequence());
+    *event.mutable_status() = status_;
+    out.push_back(std::move(event));
+    return out;
+  }
+  auto it = std::lower_bound(
+      events_.begin(), events_.end(), after + 1,
+      [](const v1::JobEvent& e, int64_t s) { return e.sequence() < s; });
+  for (; it != events_.end() && static_cast<int>(out.size()) < max; ++it) {
+    out.push_back(*it);
+  }
+  return out;
+}
+
+std::optional<JobUpdate> Job::TakeUpdate() {
+  if (!status_dirty_ && !checkpoint_dirty_ && dirty_trials_.empty()) {
+    return std::nullopt;
+  }
+  JobUpdate update;
+  update.job = status_;
+  for (int64_t index : dirty_trials_) update.trials.push_back(trials_[index]);
+  if (checkpoint_dirty_ || !dirty_trials_.empty()) {
+    update.checkpoint = strategy_->Save();
+  }
+  status_dirty_ = checkpoint_dirty_ = false;
+  dirty_trials_.clear();
+  return update;
+}
+
+void Job::UntakeUpdate(const JobUpdate& update) {
+  status_dirty_ = true;
+  checkpoint_dirty_ = checkpoint_dirty_ || update.checkpoint.has_value();
+  for (const v1::TrialRecord& trial : update.trials) {
+    dirty_trials_.insert(trial.index());
+  }
+}
+
+}  // namespace nasprune::controller

@@ -1,0 +1,197 @@
+#ifndef NASPRUNE_CONTROLLER_JOBS_JOB_H_
+#define NASPRUNE_CONTROLLER_JOBS_JOB_H_
+
+// One search job's state machine (DESIGN §2, §6): its strategy, its trials,
+// its counts and Pareto front, its event log, and what must be written to the
+// store. Pure logic: no I/O, no threads, no clock (times are passed in). The
+// job manager (job_manager.h) owns the I/O, the workers and the threads, and
+// calls a Job under its lock.
+//
+// A job's life:
+//   PENDING ─► RUNNING: search phase. The strategy's proposals become QUEUED
+//     trials at once (so that a checkpoint never holds a proposal without
+//     its trial); the manager dispatches them or answers them from the cache.
+//     It ends when budget.max_trials trials were created, or the strategy
+//     has nothing more to propose with nothing in flight.
+//   ─► export phase: the best export.top_k trials of the Pareto front (by
+//     validation accuracy) are evaluated again with export_model (and the
+//     test split when asked): "export trials", whose promoted_from names the
+//     search trial and whose rung is that trial's rung. They do not count
+//     toward max_trials.
+//   ─► SUCCEEDED. FAILED once budget.max_failed_trials trials failed;
+//     CANCELLED on request; SUCCEEDED early when max_wall_seconds passes
+//     (without exports). Ending cancels every queued and running trial.
+//
+// A trial that fails for a reason other than its genome (the worker was lost,
+// its stream broke, the worker failed) is queued again up to `max_attempts`
+// dispatches, then FAILED with the last reason. A deterministic failure fails
+// it at once. Either way the strategy observes the failure.
+//
+// Not thread-safe.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "controller/search/pareto_front.h"
+#include "controller/search/strategy.h"
+#include "controller/store/store.h"
+#include "nasprune/v1/controller.pb.h"
+#include "nasprune/v1/job.pb.h"
+#include "nasprune/v1/worker.pb.h"
+
+namespace nasprune::controller {
+
+class Job {
+ public:
+  struct Options {
+    // Dispatches of one trial before it fails for good. At least 1.
+    int max_attempts = 3;
+    // Events kept for WatchJob replays.
+    int max_retained_events = 10000;
+  };
+
+  // A new job: `status` holds a prepared spec (jobspec::PrepareJobSpec),
+  // its id and create time. INVALID_ARGUMENT when no strategy can be built.
+  static absl::StatusOr<std::unique_ptr<Job>> Create(v1::JobStatus status,
+                                                     Options options);
+  // A job read back from the store: its trials (by index) and its last
+  // checkpoint. Trials that were queued or running are queued again (their
+  // attempts kept). DATA_LOSS when the records do not fit together.
+  static absl::StatusOr<std::unique_ptr<Job>> Restore(
+      v1::JobStatus status, std::vector<v1::TrialRecord> trials,
+      std::optional<v1::StrategyState> checkpoint, Options options);
+
+  const std::string& id() const { return status_.job_id(); }
+  const v1::JobStatus& status() const { return status_; }
+  bool final() const;
+  const std::vector<v1::TrialRecord>& trials() const { return trials_; }
+  const v1::TrialRecord* FindTrial(const std::string& trial_id) const;
+  int running() const { return static_cast<int>(running_.size()); }
+  int queued() const { return static_cast<int>(queue_.size()); }
+  // The front, with has_model set for points whose model was exported.
+  v1::ParetoFront ParetoFront() const;
+  // The trial holding the exported model of `trial_id` (itself, or the
+  // export trial of a search trial), or nullptr.
+  const v1::TrialRecord* ModelTrial(const std::string& trial_id) const;
+
+  // PENDING → RUNNING.
+  void Start(absl::Time now);
+  // Whether the job could use a worker slot now.
+  bool WantsSlot() const;
+  // The next trial to dispatch, creating trials from up to `batch` new
+  // proposals when none is queued; nullopt when there is none now.
+  std::optional<int64_t> NextTrial(int batch, absl::Time now);
+  // The request for a trial about to be dispatched (attempts so far + 1),
+  // with its cache key for a worker of `evaluator_version`.
+  v1::EvaluateRequest Request(int64_t index,
+                              const std::string& evaluator_version) const;
+  // Puts a trial NextTrial returned back at the head of the queue (no slot
+  // was free after all).
+  void Requeue(int64_t index);
+  // The trial was sent to `worker`: RUNNING, one more attempt. Returns the
+  // attempt number.
+  int Dispatched(int64_t index, const std::string& worker, absl::Time now);
+  // The cache answered the trial.
+  void AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
+                         absl::Time now);
+
+  // What to do after an evaluation event.
+  struct Effect {
+    // Write this result to the evaluation cache under its key.
+    std::optional<std::pair<std::string, v1::EvaluationResult>> cache_put;
+    // Stop the running evaluation (early stopping).
+    bool stop_evaluation = false;
+  };
+  // A progress event of the attempt; ignored when stale.
+  Effect Progress(int64_t index, int attempt, const v1::TrialProgress& progress,
+                  absl::Time now);
+  // The end of the attempt: a result or failure event, or the status of a
+  // stream that broke. Ignored when stale (the trial moved on).
+  Effect Finished(int64_t index, int attempt,
+                  const absl::StatusOr<v1::EvaluateEvent>& outcome,
+                  absl::Time now);
+
+  // Ends the search or export phase when its work is done, and fails or
+  // stops the job when its budget says so. Returns the running trials it
+  // cancelled (by index), whose evaluations the caller must stop.
+  std::vector<int64_t> Advance(absl::Time now);
+  // Ends the job (CANCELLED or FAILED) with `message`. Returns the running
+  // trials it cancelled. No effect on a final job.
+  std::vector<int64_t> End(v1::JobState state, const std::string& message,
+                           absl::Time now);
+
+  // What changed since the last call: the status, the changed trials and a
+  // checkpoint; nullopt when nothing did.
+  std::optional<JobUpdate> TakeUpdate();
+  // The store did not take `update`: write it again with the next one.
+  void UntakeUpdate(const JobUpdate& update);
+
+  // Events with sequence > `after` (from the oldest retained), at most
+  // `max`. With after == 0, a status event carrying the current sequence.
+  std::vector<v1::JobEvent> EventsAfter(int64_t after, int max) const;
+  int64_t last_sequence() const { return next_sequence_ - 1; }
+
+ private:
+  enum class Phase { kSearch, kExport, kDone };
+
+  Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
+      JobParetoFront front, Options options);
+
+  bool IsExportTrial(const v1::TrialRecord& trial) const;
+  int64_t AddTrial(const Proposal& proposal, const std::string& promoted_from,
+                   absl::Time now);
+  // Creates trials from up to `count` proposals; how many it made.
+  int ProposeTrials(int count, absl::Time now);
+  // Moves a trial to a final state, keeping the counts and the strategy up
+  // to date.
+  void Complete(v1::TrialRecord& trial, v1::TrialState state, absl::Time now);
+  void RetryOrFail(v1::TrialRecord& trial, v1::TrialFailure failure,
+                   absl::Time now);
+  void Count(const v1::TrialRecord& trial, int sign);
+  void Emit(v1::JobEvent event);
+  void EmitStatus();
+  void SetState(v1::JobState state, const std::string& message, absl::Time now);
+  void Dirty(const v1::TrialRecord& trial) {
+    dirty_trials_.insert(trial.index());
+  }
+  int64_t MaxFailedTrials() const;
+
+  const Options options_;
+  v1::JobStatus status_;
+  std::unique_ptr<SearchStrategy> strategy_;
+  JobParetoFront front_;
+  int top_rung_ = 0;
+
+  Phase phase_ = Phase::kSearch;
+  std::vector<v1::TrialRecord> trials_;  // By index.
+  std::deque<int64_t> queue_;
+  std::set<int64_t> running_;
+  int64_t search_trials_ = 0;
+  // Set when the strategy proposed nothing; cleared by the next outcome.
+  bool proposals_dry_ = false;
+  std::map<std::pair<std::string, int>, int64_t> by_genome_rung_;
+  std::map<int64_t, int64_t> export_of_;  // Search trial → its export trial.
+  // Running trials: their training epochs so far.
+  std::map<int64_t, std::vector<v1::EpochMetrics>> curves_;
+  std::string last_failure_;
+
+  std::deque<v1::JobEvent> events_;
+  int64_t next_sequence_ = 1;
+
+  bool status_dirty_ = false;
+  bool checkpoint_dirty_ = false;
+  std::set<int64_t> dirty_trials_;
+};
+
+}  // namespace nasprune::controller
+
+#endif  // NASPRUNE_CONTROLLER_JOBS_JOB_H_

@@ -1,0 +1,811 @@
+#include "controller/jobs/job_manager.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "common/canonical/canonical.h"
+#include "common/jobspec/job_spec.h"
+#include "common/status/field_errors.h"
+
+namespace nasprune::controller {
+namespace {
+
+std::string StateLabel(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  name = name.substr(std::string("JOB_STATE_").size());
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name;
+}
+
+std::string TrialStateLabel(v1::TrialState state) {
+  std::string name = v1::TrialState_Name(state);
+  name = name.substr(std::string("TRIAL_STATE_").size());
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name;
+}
+
+google::protobuf::Timestamp NowTimestamp(absl::Time now) {
+  google::protobuf::Timestamp t;
+  const int64_t nanos = absl::ToUnixNanos(now);
+  t.set_seconds(nanos / 1000000000);
+  t.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return t;
+}
+
+// Reads a page token: a non-negative offset written by an earlier response.
+absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return 0;
+  int64_t offset = 0;
+  if (!absl::SimpleAtoi(token, &offset) || offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token: \"", token, "\" is not a token from an earlier page"));
+  }
+  return offset;
+}
+
+absl::Status RequireJobId(const std::string& job_id) {
+  if (job_id.empty()) {
+    return absl::InvalidArgumentError("job_id: required");
+  }
+  return absl::OkStatus();
+}
+
+// "<job_id>/<index>" → job id.
+std::string JobOfTrial(const std::string& trial_id) {
+  const size_t slash = trial_id.rfind('/');
+  return slash == std::string::npos ? "" : trial_id.substr(0, slash);
+}
+
+}  // namespace
+
+JobManager::JobManager(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(
+    Options options) {
+  if (options.store == nullptr || options.pool == nullptr ||
+      options.client == nullptr) {
+    return absl::InvalidArgumentError(
+        "JobManager needs a store, a worker pool and an evaluation client");
+  }
+  auto manager = std::unique_ptr<JobManager>(new JobManager(options));
+  absl::StatusOr<std::vector<v1::JobStatus>> jobs = options.store->ListJobs();
+  if (!jobs.ok()) return jobs.status();
+  const Job::Options job_options{
+      .max_attempts = options.max_attempts,
+      .max_retained_events = options.max_retained_events};
+  absl::MutexLock lock(&manager->mu_);
+  for (v1::JobStatus& status : *jobs) {
+    const std::string id = status.job_id();
+    absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+        options.store->ListTrials(id);
+    if (!trials.ok()) return trials.status();
+    absl::StatusOr<std::optional<v1::StrategyState>> checkpoint =
+        options.store->GetCheckpoint(id);
+    if (!checkpoint.ok()) return checkpoint.status();
+    absl::StatusOr<std::unique_ptr<Job>> job =
+        Job::Restore(std::move(status), *std::move(trials),
+                     *std::move(checkpoint), job_options);
+    if (!job.ok()) {
+      std::cerr << "controller: skipping job " << id << ": "
+                << job.status().message() << "\n";
+      continue;
+    }
+    manager->job_order_.push_back(job->get());
+    manager->jobs_[id] = *std::move(job);
+  }
+  return manager;
+}
+
+JobManager::~JobManager() { Stop(); }
+
+void JobManager::Start() {
+  absl::MutexLock lock(&inbox_mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void JobManager::Stop() {
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  for (auto& [trial_id, running] : running_) running.evaluation->Cancel();
+  running_.clear();
+}
+
+bool JobManager::store_healthy() const { return store_healthy_.load(); }
+
+void JobManager::Post(Message message) {
+  absl::MutexLock lock(&inbox_mu_);
+  inbox_.push_back(std::move(message));
+}
+
+void JobManager::OnWorkerLost(const WorkerPool::Lost& lost) { Post(lost); }
+
+Job* JobManager::FindJob(const std::string& job_id) {
+  auto it = jobs_.find(job_id);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+// ---------------------------------------------------------------------------
+// The API.
+
+absl::StatusOr<v1::JobStatus> JobManager::Submit(
+    const v1::SubmitJobRequest& request) {
+  if (request.request_id().size() > 128) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id: ", request.request_id().size(),
+                     " characters, above the maximum 128"));
+  }
+  if (!request.has_spec()) {
+    return absl::InvalidArgumentError("spec: required");
+  }
+  absl::StatusOr<v1::JobSpec> spec = jobspec::PrepareJobSpec(request.spec());
+  if (!spec.ok()) return spec.status();
+  v1::JobStatus status;
+  *status.mutable_spec() = *std::move(spec);
+  status.set_state(v1::JOB_STATE_PENDING);
+  *status.mutable_create_time() = NowTimestamp(Now());
+  const Job::Options job_options{
+      .max_attempts = options_.max_attempts,
+      .max_retained_events = options_.max_retained_events};
+  // Builds the strategy: a spec it cannot use is rejected here.
+  if (absl::StatusOr<std::unique_ptr<Job>> probe =
+          Job::Create(status, job_options);
+      !probe.ok()) {
+    return probe.status();
+  }
+  if (request.validate_only()) return status;
+
+  const std::string& name = status.spec().name();
+  std::string id;
+  if (!request.request_id().empty()) {
+    id = absl::StrCat(
+        name, "-",
+        Hash128Hex("request-id", request.request_id()).substr(0, 12));
+    absl::MutexLock lock(&mu_);
+    if (Job* existing = FindJob(id)) return existing->status();
+  }
+  for (int tries = 0;; ++tries) {
+    if (request.request_id().empty()) {
+      std::random_device device;
+      id = absl::StrFormat("%s-%08x%04x", name, device(), device() & 0xffff);
+    }
+    status.set_job_id(id);
+    const absl::Status created = options_.store->CreateJob(status);
+    if (created.ok()) break;
+    if (created.code() != absl::StatusCode::kAlreadyExists) {
+      if (options_.metrics) options_.metrics->store_errors.Increment();
+      return absl::UnavailableError(
+          absl::StrCat("the job could not be stored: ", created.message()));
+    }
+    if (!request.request_id().empty()) {
+      // Created by the first submit with this request id.
+      return options_.store->GetJob(id);
+    }
+    if (tries == 3) return created;
+  }
+  absl::StatusOr<std::unique_ptr<Job>> job = Job::Create(status, job_options);
+  if (!job.ok()) return job.status();
+  absl::MutexLock lock(&mu_);
+  if (Job* existing = FindJob(id)) return existing->status();  // A race.
+  job_order_.push_back(job->get());
+  jobs_[id] = *std::move(job);
+  return status;
+}
+
+absl::StatusOr<v1::JobStatus> JobManager::GetJob(
+    const v1::GetJobRequest& request) {
+  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
+  absl::ReaderMutexLock lock(&mu_);
+  Job* job = FindJob(request.job_id());
+  if (job == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
+  }
+  return job->status();
+}
+
+absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(
+    const v1::ListJobsRequest& request) {
+  FieldErrors errors;
+  errors.CheckRange("page_size", request.page_size(), 0, 1000);
+  if (absl::Status s = errors.ToStatus(); !s.ok()) return s;
+  absl::StatusOr<int64_t> offset = ParsePageToken(request.page_token());
+  if (!offset.ok()) return offset.status();
+  const int page_size = request.page_size() > 0 ? request.page_size() : 100;
+  const std::set<int> states(request.states().begin(), request.states().end());
+  v1::ListJobsResponse response;
+  absl::ReaderMutexLock lock(&mu_);
+  int64_t seen = 0;
+  for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
+    const v1::JobStatus& status = (*it)->status();
+    if (!states.empty() && !states.contains(status.state())) continue;
+    if (seen++ < *offset) continue;
+    if (response.jobs_size() == page_size) {
+      response.set_next_page_token(absl::StrCat(*offset + page_size));
+      break;
+    }
+    *response.add_jobs() = status;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::JobStatus> JobManager::CancelJob(
+    const v1::CancelJobRequest& request) {
+  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
+  if (request.reason().size() > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reason: ", request.reason().size(),
+                     " characters, above the maximum 1024"));
+  }
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    Job* job = FindJob(request.job_id());
+    if (job == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("job_id: no job \"", request.job_id(), "\""));
+    }
+    if (job->final()) return job->status();
+  }
+  // The scheduler applies it and writes it before answering.
+  auto answer =
+      std::make_shared<std::optional<absl::StatusOr<v1::JobStatus>>>();
+  auto answered = std::make_shared<absl::Notification>();
+  Post(CancelCommand{
+      .job_id = request.job_id(),
+      .reason = request.reason(),
+      .done = [answer, answered](absl::StatusOr<v1::JobStatus> result) {
+        *answer = std::move(result);
+        answered->Notify();
+      }});
+  if (!answered->WaitForNotificationWithTimeout(absl::Seconds(30))) {
+    return absl::UnavailableError(
+        "the cancellation was not confirmed within 30 s; it will still apply");
+  }
+  return **answer;
+}
+
+absl::StatusOr<v1::ListTrialsResponse> JobManager::ListTrials(
+    const v1::ListTrialsRequest& request) {
+  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
+  FieldErrors errors;
+  errors.CheckRange("page_size", request.page_size(), 0, 10000);
+  if (absl::Status s = errors.ToStatus(); !s.ok()) return s;
+  absl::StatusOr<int64_t> from = ParsePageToken(request.page_token());
+  if (!from.ok()) return from.status();
+  const int page_size = request.page_size() > 0 ? request.page_size() : 500;
+  const std::set<int> states(request.states().begin(), request.states().end());
+  absl::ReaderMutexLock lock(&mu_);
+  Job* job = FindJob(request.job_id());
+  if (job == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
+  }
+  v1::ListTrialsResponse response;
+  const std::vector<v1::TrialRecord>& trials = job->trials();
+  for (int64_t i = *from; i < static_cast<int64_t>(trials.size()); ++i) {
+    if (!states.empty() && !states.contains(trials[i].state())) continue;
+    if (response.trials_size() == page_size) {
+      response.set_next_page_token(absl::StrCat(i));
+      break;
+    }
+    *response.add_trials() = trials[i];
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(
+    const v1::GetParetoFrontRequest& request) {
+  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
+  absl::ReaderMutexLock lock(&mu_);
+  Job* job = FindJob(request.job_id());
+  if (job == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
+  }
+  return job->ParetoFront();
+}
+
+absl::StatusOr<JobManager::ModelFile> JobManager::GetModel(
+    const v1::DownloadModelRequest& request) {
+  if (request.trial_id().empty()) {
+    return absl::InvalidArgumentError("trial_id: required");
+  }
+  absl::ReaderMutexLock lock(&mu_);
+  Job* job = FindJob(JobOfTrial(request.trial_id()));
+  if (job == nullptr || job->FindTrial(request.trial_id()) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("trial_id: no trial \"", request.trial_id(), "\""));
+  }
+  const v1::TrialRecord* trial = job->ModelTrial(request.trial_id());
+  if (trial == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "trial ", request.trial_id(),
+        " has no exported model: a job exports the export.top_k most "
+        "accurate trials of its Pareto front when its search ends"));
+  }
+  if (options_.artifact_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "this controller has no artifact directory (--artifact-dir)");
+  }
+  ModelFile file{.path = absl::StrCat(options_.artifact_dir, "/",
+                                      trial->result().artifact_sha256(), ".pt"),
+                 .sha256 = trial->result().artifact_sha256()};
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file.path, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the model of trial ", request.trial_id(), " (", file.path,
+                     ") is not in the artifact directory"));
+  }
+  return file;
+}
+
+absl::StatusOr<int64_t> JobManager::Subscribe(const std::string& job_id,
+                                              std::function<void()> notify) {
+  if (absl::Status s = RequireJobId(job_id); !s.ok()) return s;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (FindJob(job_id) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("job_id: no job \"", job_id, "\""));
+    }
+  }
+  absl::MutexLock lock(&subscribers_mu_);
+  const int64_t id = next_subscriber_++;
+  subscribers_[id] = {.job_id = job_id, .notify = std::move(notify)};
+  return id;
+}
+
+void JobManager::Unsubscribe(int64_t subscription) {
+  absl::MutexLock lock(&subscribers_mu_);
+  subscribers_.erase(subscription);
+}
+
+absl::StatusOr<JobManager::Events> JobManager::ReadEvents(
+    const std::string& job_id, int64_t after_sequence, int max) {
+  absl::ReaderMutexLock lock(&mu_);
+  Job* job = FindJob(job_id);
+  if (job == nullptr) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id, "\""));
+  }
+  Events events;
+  events.events = job->EventsAfter(after_sequence, max);
+  const int64_t last =
+      events.events.empty() ? after_sequence : events.events.back().sequence();
+  events.ended = job->final() && last >= job->last_sequence();
+  return events;
+}
+
+// ---------------------------------------------------------------------------
+// The scheduler thread.
+
+void JobManager::Loop() {
+  for (;;) {
+    std::vector<Message> messages;
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
+        return stopping_ || !inbox_.empty();
+      };
+      inbox_mu_.AwaitWithTimeout(absl::Condition(&ready),
+                                 absl::FromChrono(options_.tick));
+      if (stopping_) return;
+      messages.swap(inbox_);
+    }
+    std::vector<CancelCommand> cancels;
+    for (Message& message : messages) {
+      Apply(message);
+      if (auto* cancel = std::get_if<CancelCommand>(&message)) {
+        cancels.push_back(std::move(*cancel));  // Answered once written.
+      }
+    }
+    for (const WorkerPool::Lost& lost : options_.pool->Expire()) {
+      ApplyLost(lost);
+    }
+    AdvanceJobs();
+    Dispatch();
+    AdvanceJobs();  // Jobs whose last trials came from the cache.
+    const bool written = WriteStore();
+    for (CancelCommand& cancel : cancels) {
+      absl::ReaderMutexLock lock(&mu_);
+      Job* job = FindJob(cancel.job_id);
+      if (job == nullptr) {
+        cancel.done(absl::NotFoundError(
+            absl::StrCat("job_id: no job \"", cancel.job_id, "\"")));
+      } else if (!written) {
+        cancel.done(absl::UnavailableError(absl::StrCat(
+            "job ", cancel.job_id,
+            " is cancelled, but the store cannot take the write yet; it is "
+            "retried")));
+      } else {
+        cancel.done(job->status());
+      }
+    }
+    NotifyWatchers();
+    if (ControllerMetrics* m = options_.metrics) {
+      int queued = 0;
+      std::map<v1::JobState, int> by_state;
+      {
+        absl::ReaderMutexLock lock(&mu_);
+        for (const Job* job : job_order_) {
+          queued += job->queued();
+          ++by_state[job->status().state()];
+          if (!job->status().best_trial_id().empty()) {
+            m->best_accuracy.Labels({job->id()})
+                .Set(job->status().best_accuracy());
+          }
+        }
+      }
+      m->queue_depth.Set(queued);
+      for (v1::JobState state : {v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING,
+                                 v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED,
+                                 v1::JOB_STATE_CANCELLED}) {
+        m->jobs.Labels({StateLabel(state)}).Set(by_state[state]);
+      }
+      int in_rotation = 0;
+      const std::vector<std::string> workers = options_.pool->Workers();
+      for (const std::string& worker : workers) {
+        in_rotation += options_.pool->InRotation(worker);
+      }
+      m->workers.Labels({"in_rotation"}).Set(in_rotation);
+      m->workers.Labels({"out_of_rotation"})
+          .Set(static_cast<double>(workers.size()) - in_rotation);
+      const int free = options_.pool->free_slots();
+      m->worker_slots.Labels({"free"}).Set(free);
+      m->worker_slots.Labels({"busy"}).Set(options_.pool->total_slots() - free);
+    }
+  }
+}
+
+void JobManager::Apply(Message& message) {
+  if (auto* outcome = std::get_if<Outcome>(&message)) {
+    ApplyOutcome(*outcome);
+  } else if (auto* progress = std::get_if<ProgressEvent>(&message)) {
+    auto it = running_.find(progress->trial_id);
+    if (it == running_.end() || it->second.attempt != progress->attempt) return;
+    Job::Effect effect;
+    {
+      absl::MutexLock lock(&mu_);
+      Job* job = FindJob(it->second.job_id);
+      effect = job->Progress(it->second.index, progress->attempt,
+                             progress->progress, Now());
+    }
+    if (effect.stop_evaluation) {
+      if (options_.metrics) {
+        options_.metrics->trials.Labels({"early_stopped"}).Increment();
+      }
+      ForgetRunning(progress->trial_id, WorkerPool::Outcome::kNotRun);
+    }
+  } else if (auto* lost = std::get_if<WorkerPool::Lost>(&message)) {
+    ApplyLost(*lost);
+  } else if (auto* cancel = std::get_if<CancelCommand>(&message)) {
+    std::vector<int64_t> stopped;
+    absl::MutexLock lock(&mu_);
+    Job* job = FindJob(cancel->job_id);
+    if (job == nullptr) return;
+    stopped =
+        job->End(v1::JOB_STATE_CANCELLED,
+                 cancel->reason.empty() ? "cancelled" : cancel->reason, Now());
+    StopTrials(*job, stopped);
+  }
+}
+
+void JobManager::ApplyOutcome(Outcome& outcome) {
+  auto it = running_.find(outcome.trial_id);
+  if (it == running_.end() || it->second.attempt != outcome.attempt) return;
+  const Running running = std::move(it->second);
+  running_.erase(it);
+  WorkerPool::Outcome pool_outcome = WorkerPool::Outcome::kRetryableFailure;
+  std::string state = "retried";
+  if (outcome.outcome.ok() && outcome.outcome->has_result()) {
+    pool_outcome = WorkerPool::Outcome::kSucceeded;
+    state = "succeeded";
+  } else if (outcome.outcome.ok() && outcome.outcome->has_failure() &&
+             outcome.outcome->failure().deterministic()) {
+    pool_outcome = WorkerPool::Outcome::kSucceeded;  // The genome's fault.
+    state = "failed";
+  } else if (outcome.outcome.status().code() ==
+             absl::StatusCode::kResourceExhausted) {
+    pool_outcome = WorkerPool::Outcome::kNotRun;  // The worker was busy.
+  }
+  options_.pool->Release(outcome.trial_id, pool_outcome);
+  // A broken stream means a lost worker (DESIGN §6): it gets nothing more
+  // until it registers again, and its other trials are queued again.
+  std::optional<WorkerPool::Lost> lost;
+  if (!outcome.outcome.ok() &&
+      outcome.outcome.status().code() == absl::StatusCode::kUnavailable) {
+    lost = options_.pool->Remove(running.worker);
+  }
+  Job::Effect effect;
+  v1::TrialState after = v1::TRIAL_STATE_UNSPECIFIED;
+  {
+    absl::MutexLock lock(&mu_);
+    Job* job = FindJob(running.job_id);
+    effect =
+        job->Finished(running.index, outcome.attempt, outcome.outcome, Now());
+    after = job->trials()[running.index].state();
+  }
+  if (effect.cache_put.has_value()) {
+    cache_puts_.push_back(*std::move(effect.cache_put));
+  }
+  if (pool_outcome != WorkerPool::Outcome::kSucceeded) {
+    const absl::Status error =
+        outcome.outcome.ok()
+            ? absl::Status(absl::StatusCode::kInternal,
+                           absl::StrCat(outcome.outcome->failure().code(), ": ",
+                                        outcome.outcome->failure().message()))
+            : outcome.outcome.status();
+    std::cerr << "controller: trial " << outcome.trial_id << " attempt "
+              << outcome.attempt << " failed on " << running.worker << ": "
+              << error.message() << "; "
+              << (after == v1::TRIAL_STATE_QUEUED ? "queued again"
+                                                  : "not retried")
+              << "\n";
+  }
+  if (ControllerMetrics* m = options_.metrics) {
+    if (after == v1::TRIAL_STATE_QUEUED) {
+      m->trial_retries.Increment();
+    } else {
+      m->trials.Labels({TrialStateLabel(after)}).Increment();
+    }
+    m->trial_duration_seconds.Observe(
+        absl::ToDoubleSeconds(Now() - running.dispatched));
+  }
+  if (after == v1::TRIAL_STATE_QUEUED) {
+    failed_on_[outcome.trial_id].insert(running.worker);
+  } else {
+    failed_on_.erase(outcome.trial_id);
+  }
+  if (lost.has_value()) ApplyLost(*lost);
+}
+
+void JobManager::ApplyLost(const WorkerPool::Lost& lost) {
+  if (options_.metrics) options_.metrics->worker_losses.Increment();
+  for (const std::string& trial_id : lost.trial_ids) {
+    auto it = running_.find(trial_id);
+    if (it == running_.end()) continue;
+    it->second.evaluation->Cancel();
+    Outcome outcome{.trial_id = trial_id,
+                    .attempt = it->second.attempt,
+                    .outcome = absl::UnavailableError(absl::StrCat(
+                        "worker ", lost.worker,
+                        " was lost (missed heartbeats or restarted)"))};
+    ApplyOutcome(outcome);
+  }
+}
+
+void JobManager::StopTrials(Job& job, const std::vector<int64_t>& indices) {
+  for (int64_t index : indices) {
+    const std::string& trial_id = job.trials()[index].trial_id();
+    if (options_.metrics) {
+      options_.metrics->trials.Labels({"cancelled"}).Increment();
+    }
+    ForgetRunning(trial_id, WorkerPool::Outcome::kNotRun);
+  }
+}
+
+void JobManager::ForgetRunning(const std::string& trial_id,
+                               WorkerPool::Outcome outcome) {
+  auto it = running_.find(trial_id);
+  if (it == running_.end()) return;
+  it->second.evaluation->Cancel();
+  running_.erase(it);
+  options_.pool->Release(trial_id, outcome);
+}
+
+void JobManager::AdvanceJobs() {
+  absl::MutexLock lock(&mu_);
+  for (Job* job : job_order_) {
+    if (job->final()) continue;
+    job->Start(Now());
+    StopTrials(*job, job->Advance(Now()));
+  }
+}
+
+void JobManager::Dispatch() {
+  for (;;) {
+    if (options_.pool->free_slots() <= 0) return;
+    const absl::Time taken = Now();
+    Job* job = nullptr;
+    int64_t index = 0;
+    std::string trial_id;
+    {
+      absl::MutexLock lock(&mu_);
+      for (Job* candidate : job_order_) {
+        if (!candidate->WantsSlot()) continue;
+        if (job == nullptr || candidate->running() < job->running()) {
+          job = candidate;
+        }
+      }
+      if (job == nullptr) return;
+      std::optional<int64_t> next =
+          job->NextTrial(options_.pool->free_slots(), taken);
+      if (!next.has_value()) continue;
+      index = *next;
+      trial_id = job->trials()[index].trial_id();
+    }
+    const auto failed = failed_on_.find(trial_id);
+    std::optional<WorkerPool::Slot> slot = options_.pool->Acquire(
+        trial_id,
+        failed == failed_on_.end() ? std::set<std::string>() : failed->second);
+    if (!slot.has_value()) {
+      absl::MutexLock lock(&mu_);
+      job->Requeue(index);
+      return;
+    }
+    v1::EvaluateRequest request;
+    int max_trial_seconds = 0;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      request = job->Request(index, slot->evaluator_version);
+      max_trial_seconds = job->status().spec().recipe().max_trial_seconds();
+    }
+    std::optional<v1::EvaluationResult> cached = LookupCache(request);
+    {
+      absl::MutexLock lock(&mu_);
+      if (cached.has_value()) {
+        options_.pool->Release(trial_id, WorkerPool::Outcome::kNotRun);
+        job->AnsweredFromCache(index, *cached, Now());
+        if (options_.metrics) {
+          options_.metrics->trials.Labels({"succeeded"}).Increment();
+        }
+        continue;
+      }
+      request.set_attempt(job->Dispatched(index, slot->worker, Now()));
+    }
+    const std::chrono::milliseconds deadline =
+        max_trial_seconds > 0
+            ? std::chrono::seconds(max_trial_seconds) + options_.deadline_margin
+            : options_.default_deadline;
+    const int attempt = request.attempt();
+    std::shared_ptr<Evaluation> evaluation = options_.client->Start(
+        slot->address, request, deadline,
+        {.on_progress =
+             [this, trial_id, attempt](const v1::TrialProgress& progress) {
+               Post(ProgressEvent{.trial_id = trial_id,
+                                  .attempt = attempt,
+                                  .progress = progress});
+             },
+         .on_done =
+             [this, trial_id,
+              attempt](absl::StatusOr<v1::EvaluateEvent> outcome) {
+               Post(Outcome{.trial_id = trial_id,
+                            .attempt = attempt,
+                            .outcome = std::move(outcome)});
+             }});
+    running_[trial_id] = Running{.job_id = job->id(),
+                                 .index = index,
+                                 .attempt = attempt,
+                                 .worker = slot->worker,
+                                 .evaluation = std::move(evaluation),
+                                 .dispatched = Now()};
+    if (options_.metrics) {
+      options_.metrics->dispatch_latency_seconds.Observe(
+          absl::ToDoubleSeconds(Now() - taken));
+    }
+  }
+}
+
+std::optional<v1::EvaluationResult> JobManager::LookupCache(
+    const v1::EvaluateRequest& request) {
+  ControllerMetrics* m = options_.metrics;
+  if (Now() < store_retry_at_) {
+    // The store is failing: do not wait on it for every trial.
+    if (m) m->cache_requests.Labels({"error"}).Increment();
+    return std::nullopt;
+  }
+  if (request.export_model() && options_.artifact_dir.empty()) {
+    return std::nullopt;  // An export must leave a model here.
+  }
+  const absl::Time start = Now();
+  absl::StatusOr<std::optional<v1::EvaluationResult>> cached =
+      options_.store->GetCachedResult(request.cache_key());
+  if (m) m->cache_lookup_seconds.Observe(absl::ToDoubleSeconds(Now() - start));
+  if (!cached.ok()) {
+    if (m) {
+      m->cache_requests.Labels({"error"}).Increment();
+      m->store_errors.Increment();
+    }
+    return std::nullopt;
+  }
+  std::optional<v1::EvaluationResult> result = *std::move(cached);
+  if (result.has_value() && request.export_model()) {
+    std::error_code error;
+    const std::string path = absl::StrCat(options_.artifact_dir, "/",
+                                          result->artifact_sha256(), ".pt");
+    if (result->artifact_sha256().empty() ||
+        !std::filesystem::is_regular_file(path, error)) {
+      result.reset();  // The model is gone: export again.
+    }
+  }
+  if (m) m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();
+  return result;
+}
+
+bool JobManager::WriteStore() {
+  if (Now() < store_retry_at_) return false;
+  absl::Status failure;
+  while (!cache_puts_.empty() && failure.ok()) {
+    failure = options_.store->PutCachedResult(cache_puts_.back().first,
+                                              cache_puts_.back().second);
+    if (failure.ok()) cache_puts_.pop_back();
+  }
+  std::vector<Job*> jobs;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    jobs = job_order_;
+  }
+  for (Job* job : jobs) {
+    if (!failure.ok()) break;
+    std::optional<JobUpdate> update;
+    {
+      absl::MutexLock lock(&mu_);
+      update = job->TakeUpdate();
+    }
+    if (!update.has_value()) continue;
+    failure = options_.store->Commit(job->id(), *update);
+    if (!failure.ok()) {
+      absl::MutexLock lock(&mu_);
+      job->UntakeUpdate(*update);
+    }
+  }
+  ControllerMetrics* m = options_.metrics;
+  if (failure.ok()) {
+    if (!store_healthy_.exchange(true)) {
+      std::cerr << "controller: the store takes writes again\n";
+    }
+    store_backoff_ = std::chrono::milliseconds(0);
+    if (m) m->store_up.Set(1);
+    return true;
+  }
+  if (store_healthy_.exchange(false)) {
+    std::cerr << "controller: store writes fail (" << failure.message()
+              << "); retrying with backoff, serving from memory\n";
+  }
+  store_backoff_ = std::clamp(2 * store_backoff_, options_.min_store_backoff,
+                              options_.max_store_backoff);
+  store_retry_at_ = Now() + absl::FromChrono(store_backoff_);
+  if (m) {
+    m->store_up.Set(0);
+    m->store_errors.Increment();
+  }
+  return false;
+}
+
+void JobManager::NotifyWatchers() {
+  std::set<std::string> changed;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (const Job* job : job_order_) {
+      int64_t& notified = notified_[job->id()];
+      if (job->last_sequence() > notified) {
+        notified = job->last_sequence();
+        changed.insert(job->id());
+      }
+    }
+  }
+  if (changed.empty()) return;
+  std::vector<std::function<void()>> calls;
+  {
+    absl::MutexLock lock(&subscribers_mu_);
+    for (const auto& [id, subscriber] : subscribers_) {
+      if (changed.contains(subscriber.job_id))
+        calls.push_back(subscriber.notify);
+    }
+  }
+  for (const auto& call : calls) call();
+}
+
+}  // namespace nasprune::controller

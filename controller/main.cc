@@ -1,0 +1,214 @@
+// nasprune-controller: the controller daemon. Composition root: flags are
+// read here and nowhere else.
+//
+//   nasprune-controller --listen 127.0.0.1:50051 --redis 127.0.0.1:6379
+//       [--artifact-dir DIR] [--heartbeat-interval-ms 1000] ...
+// serves the NasController API (for clients), the WorkerRegistry (for
+// workers) and the gRPC health service on one port, keeps everything in
+// Redis, and resumes the jobs it finds there. Runs until SIGTERM or SIGINT.
+//
+// Exit status: 0 after a signal, 1 when it cannot start, 2 for bad flags.
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/metrics/metrics.h"
+#include "controller/jobs/job_manager.h"
+#include "controller/metrics.h"
+#include "controller/scheduler/worker_pool.h"
+#include "controller/service/controller_service.h"
+#include "controller/service/grpc_evaluation_client.h"
+#include "controller/service/registry_service.h"
+#include "controller/store/redis_store.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+
+namespace {
+
+namespace c = nasprune::controller;
+
+struct Flags {
+  std::string listen = "127.0.0.1:50051";
+  std::string redis = "127.0.0.1:6379";
+  std::string redis_prefix = "nasprune:v1:";
+  int redis_timeout_ms = 2000;
+  std::string artifact_dir = "artifacts";
+  int heartbeat_interval_ms = 1000;
+  int max_attempts = 3;
+  int failure_limit = 3;
+};
+
+int Fail(const absl::Status& status) {
+  std::cerr << "error: " << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// "HOST:PORT" with a port in [1, 65535].
+absl::Status SplitHostPort(const std::string& flag, const std::string& value,
+                           std::string* host, int* port) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), port) || *port <= 0 ||
+      *port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": \"", value, "\" is not HOST:PORT with a port in [1, 65535]"));
+  }
+  *host = value.substr(0, colon);
+  return absl::OkStatus();
+}
+
+int Serve(const Flags& flags) {
+  std::string host;
+  int port = 0;
+  if (absl::Status s = SplitHostPort("--listen", flags.listen, &host, &port);
+      !s.ok()) {
+    return Fail(s);
+  }
+  std::string redis_host;
+  int redis_port = 0;
+  if (absl::Status s =
+          SplitHostPort("--redis", flags.redis, &redis_host, &redis_port);
+      !s.ok()) {
+    return Fail(s);
+  }
+  if (flags.heartbeat_interval_ms < 10 ||
+      flags.heartbeat_interval_ms > 600000) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--heartbeat-interval-ms: ", flags.heartbeat_interval_ms,
+                     " is outside [10, 600000]")));
+  }
+  if (flags.max_attempts < 1 || flags.max_attempts > 100) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--max-attempts: ", flags.max_attempts, " is outside [1, 100]")));
+  }
+  if (flags.failure_limit < 1 || flags.failure_limit > 1000) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--failure-limit: ", flags.failure_limit, " is outside [1, 1000]")));
+  }
+  if (flags.redis_timeout_ms < 1) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--redis-timeout-ms: ", flags.redis_timeout_ms, " is not positive")));
+  }
+  if (!flags.artifact_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(flags.artifact_dir, error);
+    if (error) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--artifact-dir: cannot create ", flags.artifact_dir,
+                       ": ", error.message())));
+    }
+  }
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<c::RedisStore>> store = c::RedisStore::Connect(
+      {.redis = {.host = redis_host,
+                 .port = redis_port,
+                 .timeout = std::chrono::milliseconds(flags.redis_timeout_ms)},
+       .key_prefix = flags.redis_prefix});
+  if (!store.ok()) {
+    std::cerr << "error: redis at " << flags.redis << ": "
+              << store.status().message() << "\n";
+    return 1;
+  }
+  nasprune::metrics::Registry registry;
+  c::ControllerMetrics metrics(registry);
+  c::WorkerPool pool({.heartbeat_interval = std::chrono::milliseconds(
+                          flags.heartbeat_interval_ms),
+                      .failure_limit = flags.failure_limit});
+  c::GrpcEvaluationClient client;
+  absl::StatusOr<std::unique_ptr<c::JobManager>> manager =
+      c::JobManager::Create({.store = store->get(),
+                             .pool = &pool,
+                             .client = &client,
+                             .metrics = &metrics,
+                             .artifact_dir = flags.artifact_dir,
+                             .max_attempts = flags.max_attempts});
+  if (!manager.ok()) {
+    std::cerr << "error: cannot load the jobs from redis at " << flags.redis
+              << ": " << manager.status().message() << "\n";
+    return 1;
+  }
+  c::ControllerServiceImpl controller_service(manager->get());
+  c::RegistryServiceImpl registry_service(
+      &pool, [m = manager->get()](const c::WorkerPool::Lost& lost) {
+        m->OnWorkerLost(lost);
+      });
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
+                           &bound_port);
+  builder.RegisterService(&controller_service);
+  builder.RegisterService(&registry_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    std::cerr << "error: cannot listen on " << flags.listen << "\n";
+    return 1;
+  }
+  (*manager)->Start();
+  std::cerr << "nasprune-controller: serving on " << flags.listen << ", redis "
+            << flags.redis << ", artifacts in "
+            << (flags.artifact_dir.empty() ? "(none)" : flags.artifact_dir)
+            << "\n";
+  int signal = 0;
+  sigwait(&signals, &signal);
+  std::cerr << "nasprune-controller: signal " << signal << ", stopping\n";
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  (*manager)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "nasprune-controller: runs search jobs on registered workers, keeping "
+      "them in Redis"};
+  Flags flags;
+  app.add_option("--listen", flags.listen,
+                 "HOST:PORT for the API and the worker registry")
+      ->capture_default_str();
+  app.add_option("--redis", flags.redis, "Redis HOST:PORT (AOF on)")
+      ->capture_default_str();
+  app.add_option("--redis-prefix", flags.redis_prefix,
+                 "Prefix of every Redis key")
+      ->capture_default_str();
+  app.add_option("--redis-timeout-ms", flags.redis_timeout_ms,
+                 "Timeout of one Redis command")
+      ->capture_default_str();
+  app.add_option("--artifact-dir", flags.artifact_dir,
+                 "Directory shared with the workers where exported models "
+                 "are kept as <sha256>.pt (empty: no downloads)")
+      ->capture_default_str();
+  app.add_option("--heartbeat-interval-ms", flags.heartbeat_interval_ms,
+                 "Worker heartbeat interval; a worker silent for two is lost")
+      ->capture_default_str();
+  app.add_option("--max-attempts", flags.max_attempts,
+                 "Dispatches of one trial before it fails")
+      ->capture_default_str();
+  app.add_option("--failure-limit", flags.failure_limit,
+                 "Consecutive retryable failures that take a worker out of "
+                 "rotation")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return Serve(flags);
+}

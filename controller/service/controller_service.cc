@@ -1,0 +1,268 @@
+#include "controller/service/controller_service.h"
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/canonical/canonical.h"
+#include "common/status/grpc_status.h"
+
+namespace nasprune::controller {
+namespace {
+
+// Finishes a unary call with `result`, moved into `response` when OK.
+template <typename T>
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                 absl::StatusOr<T> result, T* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (result.ok()) *response = *std::move(result);
+  reactor->Finish(ToGrpcStatus(result.status()));
+  return reactor;
+}
+
+// Streams a job's events: replays from the requested sequence, then waits
+// for the manager's notifications. Deletes itself when done.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
+ public:
+  WatchReactor(JobManager* manager, const v1::WatchJobRequest& request)
+      : manager_(manager),
+        job_id_(request.job_id()),
+        after_(request.after_sequence()),
+        link_(std::make_shared<Link>()) {
+    link_->reactor = this;
+    absl::StatusOr<int64_t> subscription =
+        manager_->Subscribe(job_id_, [link = link_] {
+          absl::MutexLock lock(&link->mu);
+          if (link->reactor != nullptr) link->reactor->WriteNext();
+        });
+    if (!subscription.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(subscription.status()));
+      return;
+    }
+    subscription_ = *subscription;
+    WriteNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        if (finished_) return;
+        finished_ = true;
+      } else {
+        after_ = std::max(after_, pending_.front().sequence());
+        pending_.pop_front();
+      }
+    }
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher left"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnCancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher left"));
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->reactor = nullptr;
+    }
+    if (subscription_ != 0) manager_->Unsubscribe(subscription_);
+    delete this;
+  }
+
+  // Starts the next write, or finishes when the job ended and everything
+  // was sent. Any thread.
+  void WriteNext() {
+    const v1::JobEvent* next = nullptr;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      if (pending_.empty()) {
+        const int64_t from = after_;
+        absl::StatusOr<JobManager::Events> events =
+            manager_->ReadEvents(job_id_, from, 256);
+        if (!events.ok()) {
+          finish = ToGrpcStatus(events.status());
+        } else {
+          for (v1::JobEvent& event : events->events) {
+            pending_.push_back(std::move(event));
+          }
+          if (pending_.empty() && events->ended) finish = grpc::Status::OK;
+        }
+      }
+      if (finish.has_value()) {
+        finished_ = true;
+      } else if (!pending_.empty()) {
+        writing_ = true;
+        next = &pending_.front();
+      }
+    }
+    if (finish.has_value()) {
+      Finish(*finish);
+    } else if (next != nullptr) {
+      StartWrite(next);
+    }
+  }
+
+ private:
+  // What the manager's notification reaches; cleared before deletion.
+  struct Link {
+    absl::Mutex mu;
+    WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  JobManager* const manager_;
+  const std::string job_id_;
+  absl::Mutex mu_;
+  int64_t after_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::JobEvent> pending_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  const std::shared_ptr<Link> link_;
+  int64_t subscription_ = 0;
+};
+
+// Streams a file already in memory, in chunks of at most 1 MiB.
+class DownloadReactor final : public grpc::ServerWriteReactor<v1::ModelChunk> {
+ public:
+  static constexpr size_t kChunk = 1 << 20;
+
+  DownloadReactor(JobManager* manager,
+                  const v1::DownloadModelRequest& request) {
+    absl::StatusOr<JobManager::ModelFile> file = manager->GetModel(request);
+    if (!file.ok()) {
+      Finish(ToGrpcStatus(file.status()));
+      return;
+    }
+    std::ifstream in(file->path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) {
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("cannot read ", file->path)));
+      return;
+    }
+    data_ = std::move(bytes).str();
+    sha256_ = Sha256Hex(data_);
+    if (sha256_ != file->sha256) {
+      Finish(grpc::Status(
+          grpc::StatusCode::DATA_LOSS,
+          absl::StrCat(file->path, " has SHA-256 ", sha256_, ", not ",
+                       file->sha256, ": the stored model is damaged")));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (offset_ >= data_.size() && offset_ > 0) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    chunk_.Clear();
+    if (offset_ == 0) {
+      chunk_.set_total_bytes(static_cast<int64_t>(data_.size()));
+      chunk_.set_sha256(sha256_);
+    }
+    const size_t size = std::min(kChunk, data_.size() - offset_);
+    chunk_.set_data(data_.substr(offset_, size));
+    offset_ += size;
+    if (offset_ == 0) offset_ = 1;  // An empty file: one chunk, then done.
+    StartWrite(&chunk_);
+  }
+
+  std::string data_;
+  std::string sha256_;
+  size_t offset_ = 0;
+  v1::ModelChunk chunk_;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::SubmitJob(
+    grpc::CallbackServerContext* context, const v1::SubmitJobRequest* request,
+    v1::SubmitJobResponse* response) {
+  absl::StatusOr<v1::JobStatus> job = manager_->Submit(*request);
+  if (!job.ok()) {
+    return Answer<v1::SubmitJobResponse>(context, job.status(), response);
+  }
+  v1::SubmitJobResponse answer;
+  *answer.mutable_job() = *std::move(job);
+  return Answer(context, absl::StatusOr<v1::SubmitJobResponse>(answer),
+                response);
+}
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::GetJob(
+    grpc::CallbackServerContext* context, const v1::GetJobRequest* request,
+    v1::JobStatus* response) {
+  return Answer(context, manager_->GetJob(*request), response);
+}
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::ListJobs(
+    grpc::CallbackServerContext* context, const v1::ListJobsRequest* request,
+    v1::ListJobsResponse* response) {
+  return Answer(context, manager_->ListJobs(*request), response);
+}
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::CancelJob(
+    grpc::CallbackServerContext* context, const v1::CancelJobRequest* request,
+    v1::JobStatus* response) {
+  return Answer(context, manager_->CancelJob(*request), response);
+}
+
+grpc::ServerWriteReactor<v1::JobEvent>* ControllerServiceImpl::WatchJob(
+    grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
+  (void)context;
+  return new WatchReactor(manager_, *request);
+}
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::ListTrials(
+    grpc::CallbackServerContext* context, const v1::ListTrialsRequest* request,
+    v1::ListTrialsResponse* response) {
+  return Answer(context, manager_->ListTrials(*request), response);
+}
+
+grpc::ServerUnaryReactor* ControllerServiceImpl::GetParetoFront(
+    grpc::CallbackServerContext* context,
+    const v1::GetParetoFrontRequest* request, v1::ParetoFront* response) {
+  return Answer(context, manager_->GetParetoFront(*request), response);
+}
+
+grpc::ServerWriteReactor<v1::ModelChunk>* ControllerServiceImpl::DownloadModel(
+    grpc::CallbackServerContext* context,
+    const v1::DownloadModelRequest* request) {
+  (void)context;
+  return new DownloadReactor(manager_, *request);
+}
+
+}  // namespace nasprune::controller

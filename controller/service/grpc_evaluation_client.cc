@@ -1,0 +1,115 @@
+#include "controller/service/grpc_evaluation_client.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace nasprune::controller {
+namespace {
+
+// One call. Deletes itself when gRPC is done with it; the handle it shares
+// with the caller forgets it first, so Cancel after the end is a no-op.
+class EvaluateReactor final
+    : public grpc::ClientReadReactor<v1::EvaluateEvent> {
+ public:
+  struct Handle final : Evaluation {
+    void Cancel() override {
+      absl::MutexLock lock(&mu);
+      if (context != nullptr) context->TryCancel();
+    }
+    absl::Mutex mu;
+    grpc::ClientContext* context ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  EvaluateReactor(std::string address, std::chrono::milliseconds deadline,
+                  EvaluationClient::Callbacks callbacks)
+      : address_(std::move(address)),
+        callbacks_(std::move(callbacks)),
+        handle_(std::make_shared<Handle>()) {
+    context_.set_deadline(std::chrono::system_clock::now() + deadline);
+    absl::MutexLock lock(&handle_->mu);
+    handle_->context = &context_;
+  }
+
+  void Start(v1::Worker::Stub* stub, const v1::EvaluateRequest& request) {
+    request_ = request;
+    stub->async()->Evaluate(&context_, &request_, this);
+    StartRead(&event_);
+    StartCall();
+  }
+
+  std::shared_ptr<Handle> handle() const { return handle_; }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // The stream ended; OnDone follows.
+    if (event_.has_progress()) {
+      if (callbacks_.on_progress) callbacks_.on_progress(event_.progress());
+    } else if (!final_.has_value()) {
+      final_ = event_;
+    }
+    StartRead(&event_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    {
+      absl::MutexLock lock(&handle_->mu);
+      handle_->context = nullptr;
+    }
+    absl::StatusOr<v1::EvaluateEvent> outcome;
+    if (final_.has_value()) {
+      outcome = *std::move(final_);
+    } else if (!status.ok()) {
+      absl::Status error = FromGrpcStatus(status);
+      outcome = absl::Status(error.code(), absl::StrCat("worker at ", address_,
+                                                        ": ", error.message()));
+    } else {
+      outcome = absl::UnavailableError(absl::StrCat(
+          "worker at ", address_, " ended the evaluation without a result"));
+    }
+    callbacks_.on_done(std::move(outcome));
+    delete this;
+  }
+
+ private:
+  const std::string address_;
+  const EvaluationClient::Callbacks callbacks_;
+  const std::shared_ptr<Handle> handle_;
+  grpc::ClientContext context_;
+  v1::EvaluateRequest request_;
+  v1::EvaluateEvent event_;
+  std::optional<v1::EvaluateEvent> final_;
+};
+
+}  // namespace
+
+v1::Worker::Stub* GrpcEvaluationClient::StubFor(const std::string& address) {
+  absl::MutexLock lock(&mu_);
+  auto& stub = stubs_[address];
+  if (stub == nullptr) {
+    grpc::ChannelArguments args;
+    // A restarted worker is reachable again quickly.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    stub = v1::Worker::NewStub(grpc::CreateCustomChannel(
+        address, grpc::InsecureChannelCredentials(), args));
+  }
+  return stub.get();
+}
+
+std::shared_ptr<Evaluation> GrpcEvaluationClient::Start(
+    const std::string& address, const v1::EvaluateRequest& request,
+    std::chrono::milliseconds deadline, Callbacks callbacks) {
+  auto* reactor = new EvaluateReactor(address, deadline, std::move(callbacks));
+  std::shared_ptr<Evaluation> handle = reactor->handle();
+  reactor->Start(StubFor(address), request);
+  return handle;
+}
+
+}  // namespace nasprune::controller

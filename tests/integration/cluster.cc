@@ -1,0 +1,207 @@
+#include "tests/integration/cluster.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/jobspec/job_spec.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace nasprune::testing {
+namespace {
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+}
+
+}  // namespace
+
+Cluster::~Cluster() {
+  for (Worker& worker : workers_) worker.process->Kill(SIGKILL);
+  controller_.Kill(SIGKILL);
+  redis_.Kill();
+  if (!dir_.empty() && !getenv("NASPRUNE_KEEP_TEST_DIRS")) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+bool Cluster::Start(int heartbeat_interval_ms) {
+  heartbeat_interval_ms_ = heartbeat_interval_ms;
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "nasprune-cluster-XXXXXX")
+          .string();
+  if (mkdtemp(pattern.data()) == nullptr) return false;
+  dir_ = pattern;
+  if (!redis_.Start(dir_)) {
+    std::cerr << "redis-server did not start: " << redis_.Log() << "\n";
+    return false;
+  }
+  controller_port_ = FreePort();
+  return StartController();
+}
+
+bool Cluster::StartController() {
+  const std::string address = absl::StrCat("127.0.0.1:", controller_port_);
+  if (!controller_.Start(
+          {NASPRUNE_CONTROLLER_BIN, "--listen", address, "--redis",
+           absl::StrCat("127.0.0.1:", redis_.port()), "--artifact-dir",
+           artifact_dir(), "--heartbeat-interval-ms",
+           std::to_string(heartbeat_interval_ms_)},
+          dir_ + "/controller.log")) {
+    return false;
+  }
+  api_ = v1::NasController::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  // Up once it answers (NOT_FOUND for a job that does not exist).
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < end) {
+    if (!controller_.Running()) break;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(500));
+    v1::GetJobRequest request;
+    request.set_job_id("probe");
+    v1::JobStatus status;
+    const grpc::Status s = api_->GetJob(&context, request, &status);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::cerr << "the controller did not come up: " << controller_.Log() << "\n";
+  return false;
+}
+
+void Cluster::KillController(int signal) { controller_.Kill(signal); }
+
+int Cluster::AddWorker(const WorkerOptions& options) {
+  Worker worker;
+  worker.name = absl::StrCat("worker-", workers_.size());
+  worker.port = FreePort();
+  const std::string address = absl::StrCat("127.0.0.1:", worker.port);
+  std::vector<std::string> argv = {NASPRUNE_WORKER_BIN,
+                                   "serve",
+                                   "--listen",
+                                   address,
+                                   "--name",
+                                   worker.name,
+                                   "--controller",
+                                   absl::StrCat("127.0.0.1:", controller_port_),
+                                   "--slots",
+                                   std::to_string(options.slots),
+                                   "--evaluator",
+                                   options.evaluator,
+                                   "--artifact-dir",
+                                   artifact_dir()};
+  if (options.evaluator == "synthetic") {
+    argv.push_back("--synthetic-delay-ms");
+    argv.push_back(std::to_string(options.synthetic_delay_ms));
+  } else {
+    argv.push_back("--threads");
+    argv.push_back("1");
+  }
+  if (options.fail_all) argv.push_back("--synthetic-fail-all");
+  worker.process = std::make_unique<ChildProcess>();
+  worker.process->Start(argv, absl::StrCat(dir_, "/", worker.name, ".log"));
+  worker.stub = v1::Worker::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  workers_.push_back(std::move(worker));
+  return static_cast<int>(workers_.size()) - 1;
+}
+
+void Cluster::KillWorker(int index, int signal) {
+  workers_[index].process->Kill(signal);
+}
+
+absl::StatusOr<v1::JobStatus> Cluster::Submit(const std::string& spec_yaml,
+                                              const std::string& request_id) {
+  const std::string path = absl::StrCat(dir_, "/job-", rand(), ".yaml");
+  {
+    std::ofstream file(path);
+    file << spec_yaml;
+  }
+  absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(path);
+  if (!spec.ok()) return spec.status();
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = *spec;
+  request.set_request_id(request_id);
+  v1::SubmitJobResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  const grpc::Status s = api_->SubmitJob(&context, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response.job();
+}
+
+absl::StatusOr<v1::JobStatus> Cluster::GetJob(const std::string& job_id) {
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  v1::JobStatus status;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  const grpc::Status s = api_->GetJob(&context, request, &status);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return status;
+}
+
+absl::StatusOr<v1::JobStatus> Cluster::WaitForJob(
+    const std::string& job_id, std::chrono::milliseconds timeout,
+    const std::function<bool(const v1::JobStatus&)>& done) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  absl::StatusOr<v1::JobStatus> status;
+  for (;;) {
+    status = GetJob(job_id);
+    if (status.ok()) {
+      const bool final = status->state() == v1::JOB_STATE_SUCCEEDED ||
+                         status->state() == v1::JOB_STATE_FAILED ||
+                         status->state() == v1::JOB_STATE_CANCELLED;
+      if (done ? done(*status) : final) return status;
+    }
+    if (std::chrono::steady_clock::now() >= end) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "job ", job_id, " not done in time; last: ",
+          status.ok() ? status->DebugString() : status.status().ToString()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+absl::StatusOr<std::vector<v1::TrialRecord>> Cluster::Trials(
+    const std::string& job_id) {
+  std::vector<v1::TrialRecord> trials;
+  v1::ListTrialsRequest request;
+  request.set_job_id(job_id);
+  request.set_page_size(7);  // Several pages: pagination is exercised too.
+  for (;;) {
+    v1::ListTrialsResponse response;
+    grpc::ClientContext context;
+    SetDeadline(context);
+    const grpc::Status s = api_->ListTrials(&context, request, &response);
+    if (!s.ok()) return FromGrpcStatus(s);
+    trials.insert(trials.end(), response.trials().begin(),
+                  response.trials().end());
+    if (response.next_page_token().empty()) return trials;
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+absl::StatusOr<v1::WorkerStatus> Cluster::WorkerStatus(int index) {
+  v1::WorkerStatusRequest request;
+  v1::WorkerStatus status;
+  grpc::ClientContext context;
+  SetDeadline(context);
+  const grpc::Status s =
+      workers_[index].stub->Status(&context, request, &status);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return status;
+}
+
+}  // namespace nasprune::testing

@@ -1,0 +1,86 @@
+#ifndef NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_
+#define NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_
+
+// A whole nasprune service on loopback for integration tests, every part a
+// real process: redis-server (AOF on, its own temp directory), one
+// nasprune-controller and any number of nasprune-worker daemons, each on a
+// free port, with logs in the cluster's directory. Everything is killed and
+// the directory removed when the Cluster goes away, also when a test fails.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nasprune/v1/controller.grpc.pb.h"
+#include "nasprune/v1/worker.grpc.pb.h"
+#include "tests/testing/process.h"
+#include "tests/testing/redis_server.h"
+
+namespace nasprune::testing {
+
+class Cluster {
+ public:
+  struct WorkerOptions {
+    std::string evaluator = "synthetic";  // Or "libtorch".
+    int slots = 1;
+    int synthetic_delay_ms = 0;
+    bool fail_all = false;
+  };
+
+  Cluster() = default;
+  ~Cluster();
+
+  // Starts Redis and the controller. False (with the reason on stderr) when
+  // either does not come up.
+  bool Start(int heartbeat_interval_ms = 200);
+  // Starts the controller again on the same port, Redis and artifacts.
+  bool StartController();
+  void KillController(int signal);
+  // Adds a worker registered with the controller; its index.
+  int AddWorker(const WorkerOptions& options);
+  void KillWorker(int index, int signal);
+  RedisServer& redis() { return redis_; }
+  const std::string& dir() const { return dir_; }
+  std::string artifact_dir() const { return dir_ + "/artifacts"; }
+  std::string ControllerLog() const { return controller_.Log(); }
+
+  v1::NasController::Stub& api() { return *api_; }
+
+  // Submits the job of a YAML spec; the created job.
+  absl::StatusOr<v1::JobStatus> Submit(const std::string& spec_yaml,
+                                       const std::string& request_id = "");
+  absl::StatusOr<v1::JobStatus> GetJob(const std::string& job_id);
+  // Polls the job until `done` holds (default: a final state) or `timeout`
+  // passes; the last status read, or the error.
+  absl::StatusOr<v1::JobStatus> WaitForJob(
+      const std::string& job_id, std::chrono::milliseconds timeout,
+      const std::function<bool(const v1::JobStatus&)>& done = nullptr);
+  // Every trial, all pages.
+  absl::StatusOr<std::vector<v1::TrialRecord>> Trials(
+      const std::string& job_id);
+  // The worker's own account (Worker.Status).
+  absl::StatusOr<v1::WorkerStatus> WorkerStatus(int index);
+
+ private:
+  struct Worker {
+    std::string name;
+    int port = 0;
+    std::unique_ptr<ChildProcess> process;
+    std::unique_ptr<v1::Worker::Stub> stub;
+  };
+
+  std::string dir_;
+  RedisServer redis_;
+  int heartbeat_interval_ms_ = 200;
+  int controller_port_ = 0;
+  ChildProcess controller_;
+  std::unique_ptr<v1::NasController::Stub> api_;
+  std::vector<Worker> workers_;
+};
+
+}  // namespace nasprune::testing
+
+#endif  // NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_

@@ -1,0 +1,144 @@
+// Scenarios 6 and 7 of the distributed service (issue 6): cancelling a job
+// stops its evaluations on the workers; a worker that fails every
+// evaluation is taken out of rotation and does not stall the job.
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "tests/integration/cluster.h"
+
+namespace nasprune::testing {
+namespace {
+
+std::string Job(const std::string& name, int max_trials) {
+  return absl::StrCat(R"(
+name: )",
+                      name, R"(
+dataset:
+  name: fashion-mnist
+strategy:
+  random: {}
+budget:
+  max_trials: )",
+                      max_trials, R"(
+seed: 5
+export:
+  top_k: 0
+)");
+}
+
+int BusySlots(const v1::WorkerStatus& status) {
+  int busy = 0;
+  for (const v1::SlotStatus& slot : status.slots()) {
+    busy += !slot.trial_id().empty();
+  }
+  return busy;
+}
+
+TEST(Control, CancellingAJobStopsItsEvaluations) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  for (int i = 0; i < 2; ++i) {
+    cluster.AddWorker({.slots = 2, .synthetic_delay_ms = 60000});
+  }
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(Job("cancel-me", 10));
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE(cluster
+                  .WaitForJob(job->job_id(), std::chrono::seconds(30),
+                              [](const v1::JobStatus& s) {
+                                return s.trials().running() == 4;
+                              })
+                  .ok());
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(i);
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ(BusySlots(*status), 2);
+  }
+
+  v1::CancelJobRequest cancel;
+  cancel.set_job_id(job->job_id());
+  cancel.set_reason("changed my mind");
+  v1::JobStatus cancelled;
+  grpc::ClientContext context;
+  ASSERT_TRUE(cluster.api().CancelJob(&context, cancel, &cancelled).ok());
+  EXPECT_EQ(cancelled.state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(cancelled.message(), "changed my mind");
+
+  // Within seconds no worker trains anything.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int busy = 0;
+  do {
+    busy = 0;
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(i);
+      ASSERT_TRUE(status.ok());
+      busy += BusySlots(*status);
+    }
+    if (busy == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < end);
+  EXPECT_EQ(busy, 0);
+
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id());
+  ASSERT_TRUE(trials.ok());
+  int stopped = 0;
+  for (const v1::TrialRecord& trial : *trials) {
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_CANCELLED) << trial.trial_id();
+    stopped += trial.attempts() > 0;
+  }
+  EXPECT_EQ(stopped, 4);
+  // Cancelling again returns the job unchanged.
+  v1::JobStatus again;
+  grpc::ClientContext again_context;
+  ASSERT_TRUE(cluster.api().CancelJob(&again_context, cancel, &again).ok());
+  EXPECT_EQ(again.state(), v1::JOB_STATE_CANCELLED);
+}
+
+TEST(Control, AWorkerThatFailsEverythingDoesNotStallTheJob) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.synthetic_delay_ms = 100});
+  cluster.AddWorker({.synthetic_delay_ms = 100});
+  constexpr int kBadSlots = 2;
+  const int bad = cluster.AddWorker({.slots = kBadSlots, .fail_all = true});
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(Job("bad-worker", 20));
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<v1::JobStatus> done =
+      cluster.WaitForJob(job->job_id(), std::chrono::seconds(60));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
+  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+
+  // Out of rotation after 3 consecutive failures: it got no more trials
+  // than the failures that took it out and those already in its other slot.
+  absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(bad);
+  ASSERT_TRUE(status.ok());
+  EXPECT_GE(status->evaluations_failed(), 3);
+  EXPECT_LE(status->evaluations_failed(), 3 + kBadSlots - 1);
+  EXPECT_EQ(status->evaluations_completed(), 0);
+
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id());
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 20u);
+  int retried = 0;
+  for (const v1::TrialRecord& trial : *trials) {
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_SUCCEEDED) << trial.DebugString();
+    EXPECT_NE(trial.worker(), "worker-2");
+    retried += trial.attempts() > 1;
+  }
+  EXPECT_GE(retried, 1);
+  // Each failure is attributed to the worker in the controller's log.
+  const std::string log = cluster.ControllerLog();
+  int attributed = 0;
+  for (size_t at = log.find("on worker-2"); at != std::string::npos;
+       at = log.find("on worker-2", at + 1)) {
+    ++attributed;
+  }
+  EXPECT_EQ(attributed, status->evaluations_failed()) << log;
+}
+
+}  // namespace
+}  // namespace nasprune::testing

@@ -1,0 +1,208 @@
+// Scenarios 1 and 2 of the distributed service (issue 6), with LibTorch
+// workers training on a Fashion-MNIST subset: a small real job completes
+// with a record for every trial, a Pareto front and a model that downloads
+// and loads in Python; submitting it again trains nothing.
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/canonical/canonical.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "tests/integration/cluster.h"
+
+namespace nasprune::testing {
+namespace {
+
+// A small joint space, so that each trial trains in about a second.
+constexpr char kRealJob[] = R"(
+name: real-job
+dataset:
+  name: fashion-mnist
+  train_subset: 512
+  validation_subset: 256
+space:
+  stem_channels: [8, 12]
+  stem_kernels: [3]
+  min_stages: 2
+  max_stages: 2
+  stages:
+    - {channels: [8, 16], downsample: [max_pool], min_blocks: 1, max_blocks: 1}
+    - {channels: [16, 24], downsample: [max_pool], min_blocks: 1, max_blocks: 1}
+  operators: [conv, depthwise_separable]
+  kernels: [3]
+  activations: [relu]
+  pruning:
+    criteria: [l1, bn_scale]
+    keep_ratio: {min: 0.5, max: 1.0, step: 0.25}
+    finetune_epochs: [1]
+strategy:
+  evolution: {population_size: 4, sample_size: 2}
+objectives:
+  - metric: accuracy
+budget:
+  max_trials: 12
+recipe:
+  epochs: 1
+  batch_size: 64
+seed: 7
+export:
+  top_k: 1
+)";
+
+bool Final(v1::TrialState state) {
+  return state == v1::TRIAL_STATE_SUCCEEDED ||
+         state == v1::TRIAL_STATE_FAILED ||
+         state == v1::TRIAL_STATE_EARLY_STOPPED ||
+         state == v1::TRIAL_STATE_CANCELLED;
+}
+
+// Downloads a trial's model through the API, checking size and SHA-256.
+std::string Download(Cluster& cluster, const std::string& trial_id) {
+  grpc::ClientContext context;
+  v1::DownloadModelRequest request;
+  request.set_trial_id(trial_id);
+  auto reader = cluster.api().DownloadModel(&context, request);
+  std::string data, sha256;
+  int64_t total = -1;
+  v1::ModelChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (total < 0) {
+      total = chunk.total_bytes();
+      sha256 = chunk.sha256();
+    }
+    EXPECT_LE(chunk.data().size(), 1u << 20);
+    data += chunk.data();
+  }
+  const grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(static_cast<int64_t>(data.size()), total);
+  EXPECT_EQ(Sha256Hex(data), sha256);
+  return data;
+}
+
+TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.evaluator = "libtorch"});
+  cluster.AddWorker({.evaluator = "libtorch"});
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(kRealJob);
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<v1::JobStatus> done =
+      cluster.WaitForJob(job->job_id(), std::chrono::minutes(8));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id());
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  // 12 search trials and one export trial, each recorded once, in order.
+  ASSERT_EQ(trials->size(), 13u);
+  int succeeded = 0;
+  for (size_t i = 0; i < trials->size(); ++i) {
+    const v1::TrialRecord& trial = (*trials)[i];
+    EXPECT_EQ(trial.index(), static_cast<int64_t>(i));
+    EXPECT_EQ(trial.trial_id(), absl::StrCat(job->job_id(), "/", i));
+    EXPECT_TRUE(Final(trial.state())) << trial.DebugString();
+    if (trial.state() != v1::TRIAL_STATE_SUCCEEDED) continue;
+    ++succeeded;
+    EXPECT_FALSE(trial.result().synthetic());
+    EXPECT_GT(trial.result().val_accuracy(), 0.1) << trial.trial_id();
+    EXPECT_FALSE(trial.worker().empty());
+  }
+  EXPECT_GE(succeeded, 10);
+  EXPECT_EQ(done->trials().total(), 13);
+  EXPECT_EQ(done->trials().succeeded(), succeeded);
+
+  v1::GetParetoFrontRequest front_request;
+  front_request.set_job_id(job->job_id());
+  v1::ParetoFront front;
+  grpc::ClientContext context;
+  ASSERT_TRUE(
+      cluster.api().GetParetoFront(&context, front_request, &front).ok());
+  ASSERT_FALSE(front.points().empty());
+  // The export trial carries the model and a test-split accuracy.
+  const v1::TrialRecord& exported = trials->back();
+  EXPECT_EQ(exported.promoted_from(), front.points(0).trial_id());
+  EXPECT_TRUE(exported.result().has_test_accuracy());
+  ASSERT_TRUE(front.points(0).has_model());
+
+  const std::string model = Download(cluster, front.points(0).trial_id());
+  ASSERT_FALSE(model.empty());
+  const std::string path = cluster.dir() + "/downloaded.pt";
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << model;
+  }
+  // Loads and runs in Python (Debian's python3-torch).
+  const std::string command = absl::StrCat(
+      "/usr/bin/python3 -c \"import torch; m = torch.jit.load('", path,
+      "'); y = m(torch.zeros(2, 1, 28, 28)); assert tuple(y.shape) == (2, 10)"
+      ", y.shape\" 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[4096];
+  std::string output;
+  while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
+  EXPECT_EQ(pclose(pipe), 0) << output;
+
+  // A search trial without an export has no model to download.
+  grpc::ClientContext none_context;
+  v1::DownloadModelRequest none;
+  none.set_trial_id(absl::StrCat(job->job_id(), "/0"));
+  if (none.trial_id() != front.points(0).trial_id()) {
+    auto reader = cluster.api().DownloadModel(&none_context, none);
+    v1::ModelChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+}
+
+TEST(RealJob, ResubmittingTheSameJobTrainsNothing) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.evaluator = "libtorch"});
+  // One slot, so both runs see results in the same order and the strategy
+  // proposes the same genomes.
+  std::string spec = kRealJob;
+  spec.replace(spec.find("max_trials: 12"), 14, "max_trials: 5");
+  absl::StatusOr<v1::JobStatus> first = cluster.Submit(spec);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<v1::JobStatus> first_done =
+      cluster.WaitForJob(first->job_id(), std::chrono::minutes(8));
+  ASSERT_TRUE(first_done.ok()) << first_done.status();
+  ASSERT_EQ(first_done->state(), v1::JOB_STATE_SUCCEEDED);
+  absl::StatusOr<v1::WorkerStatus> before = cluster.WorkerStatus(0);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_GE(before->evaluations_completed(), 5);
+
+  absl::StatusOr<v1::JobStatus> second = cluster.Submit(spec);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_NE(second->job_id(), first->job_id());
+  absl::StatusOr<v1::JobStatus> second_done =
+      cluster.WaitForJob(second->job_id(), std::chrono::minutes(2));
+  ASSERT_TRUE(second_done.ok()) << second_done.status();
+  ASSERT_EQ(second_done->state(), v1::JOB_STATE_SUCCEEDED);
+
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(second->job_id());
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 6u);  // 5 search trials and one export.
+  for (const v1::TrialRecord& trial : *trials) {
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_SUCCEEDED) << trial.trial_id();
+    EXPECT_TRUE(trial.cache_hit()) << trial.trial_id();
+    EXPECT_EQ(trial.attempts(), 0) << trial.trial_id();
+  }
+  EXPECT_EQ(second_done->trials().cache_hits(), 6);
+  absl::StatusOr<v1::WorkerStatus> after = cluster.WorkerStatus(0);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->evaluations_completed(), before->evaluations_completed());
+  EXPECT_EQ(after->evaluations_failed(), before->evaluations_failed());
+}
+
+}  // namespace
+}  // namespace nasprune::testing
