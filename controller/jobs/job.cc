@@ -64,7 +64,8 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
 
 absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
     v1::JobStatus status, std::vector<v1::TrialRecord> trials,
-    std::optional<v1::StrategyState> checkpoint, Options options) {
+    std::optional<v1::StrategyState> checkpoint, Options options,
+    absl::Time now) {
   const std::string job_id = status.job_id();
   absl::StatusOr<std::unique_ptr<Job>> created =
       Create(std::move(status), options);
@@ -118,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
       static_cast<int32_t>(job.trials_.size()));
   if (job.final()) job.phase_ = Phase::kDone;
   job.events_.clear();
+  job.next_sequence_ = std::max<int64_t>(2, absl::ToUnixMicros(now));
   job.EmitStatus();
   return created;
 }
@@ -371,10 +373,6 @@ Job::Effect Job::Finished(int64_t index, int attempt,
     failure.set_code(absl::StatusCodeToString(error.code()));
     failure.set_message(std::string(error.message()));
     failure.set_worker(trial.worker());
-    if (error.code() == absl::StatusCode::kResourceExhausted) {
-      // The worker had no free slot: not a real attempt.
-      trial.set_attempts(trial.attempts() - 1);
-    }
   }
   if (failure.deterministic()) {
     *trial.mutable_failure() = failure;
@@ -537,19 +535,23 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
   if (phase_ == Phase::kExport) {
     phase_ = Phase::kDone;
     const v1::TrialCounts& c = status_.trials();
-    int exported = 0;
-    for (const auto& [source, exporter] : export_of_) {
-      exported += trials_[exporter].state() == v1::TRIAL_STATE_SUCCEEDED &&
-                  !trials_[exporter].result().artifact_sha256().empty();
-    }
     SetState(v1::JOB_STATE_SUCCEEDED,
              absl::StrCat(c.total(), " trials: ", c.succeeded(), " succeeded (",
                           c.cache_hits(), " from the cache), ", c.failed(),
                           " failed, ", c.early_stopped(), " stopped early; ",
-                          exported, " models exported"),
+                          ExportedModels(), " models exported"),
              now);
   }
   return {};
+}
+
+int Job::ExportedModels() const {
+  int exported = 0;
+  for (const auto& [source, exporter] : export_of_) {
+    exported += trials_[exporter].state() == v1::TRIAL_STATE_SUCCEEDED &&
+                !trials_[exporter].result().artifact_sha256().empty();
+  }
+  return exported;
 }
 
 std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,
@@ -615,9 +617,7 @@ std::vector<v1::JobEvent> Job::EventsAfter(int64_t after, int max) const {
 }
 
 std::optional<JobUpdate> Job::TakeUpdate() {
-  if (!status_dirty_ && !checkpoint_dirty_ && dirty_trials_.empty()) {
-    return std::nullopt;
-  }
+  if (!unwritten()) return std::nullopt;
   JobUpdate update;
   update.job = status_;
   for (int64_t index : dirty_trials_) update.trials.push_back(trials_[index]);

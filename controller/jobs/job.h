@@ -63,12 +63,15 @@ class Job {
   // its id and create time. INVALID_ARGUMENT when no strategy can be built.
   static absl::StatusOr<std::unique_ptr<Job>> Create(v1::JobStatus status,
                                                      Options options);
-  // A job read back from the store: its trials (by index) and its last
-  // checkpoint. Trials that were queued or running are queued again (their
-  // attempts kept). DATA_LOSS when the records do not fit together.
+  // A job read back from the store at `now`: its trials (by index) and its
+  // last checkpoint. Trials that were queued or running are queued again
+  // (their attempts kept). Event sequences continue from `now` in
+  // microseconds, above any the job had before. DATA_LOSS when the records
+  // do not fit together.
   static absl::StatusOr<std::unique_ptr<Job>> Restore(
       v1::JobStatus status, std::vector<v1::TrialRecord> trials,
-      std::optional<v1::StrategyState> checkpoint, Options options);
+      std::optional<v1::StrategyState> checkpoint, Options options,
+      absl::Time now);
 
   const std::string& id() const { return status_.job_id(); }
   const v1::JobStatus& status() const { return status_; }
@@ -134,6 +137,10 @@ class Job {
   std::optional<JobUpdate> TakeUpdate();
   // The store did not take `update`: write it again with the next one.
   void UntakeUpdate(const JobUpdate& update);
+  // Whether changes wait to be written.
+  bool unwritten() const {
+    return status_dirty_ || checkpoint_dirty_ || !dirty_trials_.empty();
+  }
 
   // Events with sequence > `after` (from the oldest retained), at most
   // `max`. With after == 0, a status event carrying the current sequence.
@@ -164,6 +171,8 @@ class Job {
     dirty_trials_.insert(trial.index());
   }
   int64_t MaxFailedTrials() const;
+  // Export trials that left a model.
+  int ExportedModels() const;
 
   const Options options_;
   v1::JobStatus status_;

@@ -41,6 +41,23 @@ google::protobuf::Timestamp NowTimestamp(absl::Time now) {
   return t;
 }
 
+// The `states` filter of a list request: each a known state other than
+// UNSPECIFIED.
+template <typename Enum>
+absl::StatusOr<std::set<int>> StateFilter(
+    const google::protobuf::RepeatedField<int>& states, bool (*is_valid)(int)) {
+  std::set<int> filter;
+  for (int i = 0; i < states.size(); ++i) {
+    if (states[i] == 0 || !is_valid(states[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "states[", i, "]: ", states[i], " is not a ",
+          std::is_same_v<Enum, v1::JobState> ? "job" : "trial", " state"));
+    }
+    filter.insert(states[i]);
+  }
+  return filter;
+}
+
 // Reads a page token: a non-negative offset written by an earlier response.
 absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
   if (token.empty()) return 0;
@@ -93,7 +110,7 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(
     if (!checkpoint.ok()) return checkpoint.status();
     absl::StatusOr<std::unique_ptr<Job>> job =
         Job::Restore(std::move(status), *std::move(trials),
-                     *std::move(checkpoint), job_options);
+                     *std::move(checkpoint), job_options, manager->Now());
     if (!job.ok()) {
       std::cerr << "controller: skipping job " << id << ": "
                 << job.status().message() << "\n";
@@ -121,7 +138,17 @@ void JobManager::Stop() {
   }
   if (thread_.joinable()) thread_.join();
   for (auto& [trial_id, running] : running_) running.evaluation->Cancel();
+  // The client's callbacks reach this object: wait until the last has run.
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    auto quiet = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
+      return outstanding_ == 0;
+    };
+    inbox_mu_.AwaitWithTimeout(absl::Condition(&quiet), absl::Seconds(30));
+  }
   running_.clear();
+  store_retry_at_ = absl::InfinitePast();
+  WriteStore();  // What the last round changed; the rest resumes later.
 }
 
 bool JobManager::store_healthy() const { return store_healthy_.load(); }
@@ -191,18 +218,27 @@ absl::StatusOr<v1::JobStatus> JobManager::Submit(
           absl::StrCat("the job could not be stored: ", created.message()));
     }
     if (!request.request_id().empty()) {
-      // Created by the first submit with this request id.
-      return options_.store->GetJob(id);
+      // Created by an earlier submit with this request id (perhaps one
+      // whose answer was lost): run that one.
+      absl::StatusOr<v1::JobStatus> stored = options_.store->GetJob(id);
+      if (!stored.ok()) return stored.status();
+      status = *std::move(stored);
+      break;
     }
-    if (tries == 3) return created;
+    if (tries == 3) {
+      return absl::InternalError(
+          absl::StrCat("could not find a free job id for ", name));
+    }
   }
   absl::StatusOr<std::unique_ptr<Job>> job = Job::Create(status, job_options);
   if (!job.ok()) return job.status();
+  const v1::JobStatus created = (*job)->status();
   absl::MutexLock lock(&mu_);
   if (Job* existing = FindJob(id)) return existing->status();  // A race.
   job_order_.push_back(job->get());
   jobs_[id] = *std::move(job);
-  return status;
+  Post(Wake{});
+  return created;
 }
 
 absl::StatusOr<v1::JobStatus> JobManager::GetJob(
@@ -225,7 +261,10 @@ absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(
   absl::StatusOr<int64_t> offset = ParsePageToken(request.page_token());
   if (!offset.ok()) return offset.status();
   const int page_size = request.page_size() > 0 ? request.page_size() : 100;
-  const std::set<int> states(request.states().begin(), request.states().end());
+  absl::StatusOr<std::set<int>> filter =
+      StateFilter<v1::JobState>(request.states(), v1::JobState_IsValid);
+  if (!filter.ok()) return filter.status();
+  const std::set<int>& states = *filter;
   v1::ListJobsResponse response;
   absl::ReaderMutexLock lock(&mu_);
   int64_t seen = 0;
@@ -242,38 +281,42 @@ absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(
   return response;
 }
 
-absl::StatusOr<v1::JobStatus> JobManager::CancelJob(
-    const v1::CancelJobRequest& request) {
-  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
+void JobManager::CancelJob(
+    const v1::CancelJobRequest& request,
+    std::function<void(absl::StatusOr<v1::JobStatus>)> done) {
+  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) {
+    return done(s);
+  }
   if (request.reason().size() > 1024) {
-    return absl::InvalidArgumentError(
+    return done(absl::InvalidArgumentError(
         absl::StrCat("reason: ", request.reason().size(),
-                     " characters, above the maximum 1024"));
+                     " characters, above the maximum 1024")));
   }
   {
     absl::ReaderMutexLock lock(&mu_);
     Job* job = FindJob(request.job_id());
     if (job == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("job_id: no job \"", request.job_id(), "\""));
+      return done(absl::NotFoundError(
+          absl::StrCat("job_id: no job \"", request.job_id(), "\"")));
     }
-    if (job->final()) return job->status();
+    if (job->final()) return done(job->status());
   }
   // The scheduler applies it and writes it before answering.
+  Post(CancelCommand{.job_id = request.job_id(),
+                     .reason = request.reason(),
+                     .done = std::move(done)});
+}
+
+absl::StatusOr<v1::JobStatus> JobManager::CancelJob(
+    const v1::CancelJobRequest& request) {
   auto answer =
       std::make_shared<std::optional<absl::StatusOr<v1::JobStatus>>>();
   auto answered = std::make_shared<absl::Notification>();
-  Post(CancelCommand{
-      .job_id = request.job_id(),
-      .reason = request.reason(),
-      .done = [answer, answered](absl::StatusOr<v1::JobStatus> result) {
-        *answer = std::move(result);
-        answered->Notify();
-      }});
-  if (!answered->WaitForNotificationWithTimeout(absl::Seconds(30))) {
-    return absl::UnavailableError(
-        "the cancellation was not confirmed within 30 s; it will still apply");
-  }
+  CancelJob(request, [answer, answered](absl::StatusOr<v1::JobStatus> result) {
+    *answer = std::move(result);
+    answered->Notify();
+  });
+  answered->WaitForNotification();
   return **answer;
 }
 
@@ -286,7 +329,10 @@ absl::StatusOr<v1::ListTrialsResponse> JobManager::ListTrials(
   absl::StatusOr<int64_t> from = ParsePageToken(request.page_token());
   if (!from.ok()) return from.status();
   const int page_size = request.page_size() > 0 ? request.page_size() : 500;
-  const std::set<int> states(request.states().begin(), request.states().end());
+  absl::StatusOr<std::set<int>> filter =
+      StateFilter<v1::TrialState>(request.states(), v1::TrialState_IsValid);
+  if (!filter.ok()) return filter.status();
+  const std::set<int>& states = *filter;
   absl::ReaderMutexLock lock(&mu_);
   Job* job = FindJob(request.job_id());
   if (job == nullptr) {
@@ -323,8 +369,16 @@ absl::StatusOr<JobManager::ModelFile> JobManager::GetModel(
   if (request.trial_id().empty()) {
     return absl::InvalidArgumentError("trial_id: required");
   }
+  const std::string job_id = JobOfTrial(request.trial_id());
+  if (job_id.empty() ||
+      request.trial_id().find_first_not_of("0123456789", job_id.size() + 1) !=
+          std::string::npos ||
+      request.trial_id().size() == job_id.size() + 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "trial_id: \"", request.trial_id(), "\" is not <job_id>/<index>"));
+  }
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(JobOfTrial(request.trial_id()));
+  Job* job = FindJob(job_id);
   if (job == nullptr || job->FindTrial(request.trial_id()) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("trial_id: no trial \"", request.trial_id(), "\""));
@@ -375,6 +429,10 @@ void JobManager::Unsubscribe(int64_t subscription) {
 
 absl::StatusOr<JobManager::Events> JobManager::ReadEvents(
     const std::string& job_id, int64_t after_sequence, int max) {
+  if (after_sequence < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("after_sequence: ", after_sequence, " is negative"));
+  }
   absl::ReaderMutexLock lock(&mu_);
   Job* job = FindJob(job_id);
   if (job == nullptr) {
@@ -404,69 +462,85 @@ void JobManager::Loop() {
       if (stopping_) return;
       messages.swap(inbox_);
     }
-    std::vector<CancelCommand> cancels;
-    for (Message& message : messages) {
-      Apply(message);
-      if (auto* cancel = std::get_if<CancelCommand>(&message)) {
-        cancels.push_back(std::move(*cancel));  // Answered once written.
-      }
-    }
-    for (const WorkerPool::Lost& lost : options_.pool->Expire()) {
-      ApplyLost(lost);
-    }
-    AdvanceJobs();
-    Dispatch();
-    AdvanceJobs();  // Jobs whose last trials came from the cache.
-    const bool written = WriteStore();
-    for (CancelCommand& cancel : cancels) {
-      absl::ReaderMutexLock lock(&mu_);
-      Job* job = FindJob(cancel.job_id);
-      if (job == nullptr) {
-        cancel.done(absl::NotFoundError(
-            absl::StrCat("job_id: no job \"", cancel.job_id, "\"")));
-      } else if (!written) {
-        cancel.done(absl::UnavailableError(absl::StrCat(
-            "job ", cancel.job_id,
-            " is cancelled, but the store cannot take the write yet; it is "
-            "retried")));
-      } else {
-        cancel.done(job->status());
-      }
-    }
-    NotifyWatchers();
-    if (ControllerMetrics* m = options_.metrics) {
-      int queued = 0;
-      std::map<v1::JobState, int> by_state;
-      {
-        absl::ReaderMutexLock lock(&mu_);
-        for (const Job* job : job_order_) {
-          queued += job->queued();
-          ++by_state[job->status().state()];
-          if (!job->status().best_trial_id().empty()) {
-            m->best_accuracy.Labels({job->id()})
-                .Set(job->status().best_accuracy());
-          }
-        }
-      }
-      m->queue_depth.Set(queued);
-      for (v1::JobState state : {v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING,
-                                 v1::JOB_STATE_SUCCEEDED, v1::JOB_STATE_FAILED,
-                                 v1::JOB_STATE_CANCELLED}) {
-        m->jobs.Labels({StateLabel(state)}).Set(by_state[state]);
-      }
-      int in_rotation = 0;
-      const std::vector<std::string> workers = options_.pool->Workers();
-      for (const std::string& worker : workers) {
-        in_rotation += options_.pool->InRotation(worker);
-      }
-      m->workers.Labels({"in_rotation"}).Set(in_rotation);
-      m->workers.Labels({"out_of_rotation"})
-          .Set(static_cast<double>(workers.size()) - in_rotation);
-      const int free = options_.pool->free_slots();
-      m->worker_slots.Labels({"free"}).Set(free);
-      m->worker_slots.Labels({"busy"}).Set(options_.pool->total_slots() - free);
+    Round(messages);
+  }
+}
+
+void JobManager::Step() {
+  std::vector<Message> messages;
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    messages.swap(inbox_);
+  }
+  Round(messages);
+}
+
+void JobManager::Round(std::vector<Message>& messages) {
+  std::vector<CancelCommand> cancels;
+  for (Message& message : messages) {
+    Apply(message);
+    if (auto* cancel = std::get_if<CancelCommand>(&message)) {
+      cancels.push_back(std::move(*cancel));  // Answered once written.
     }
   }
+  for (const WorkerPool::Lost& lost : options_.pool->Expire()) {
+    ApplyLost(lost);
+  }
+  AdvanceJobs();
+  Dispatch();
+  AdvanceJobs();  // Jobs whose last trials came from the cache.
+  const bool written = WriteStore();
+  for (CancelCommand& cancel : cancels) {
+    absl::ReaderMutexLock lock(&mu_);
+    Job* job = FindJob(cancel.job_id);
+    if (job == nullptr) {
+      cancel.done(absl::NotFoundError(
+          absl::StrCat("job_id: no job \"", cancel.job_id, "\"")));
+    } else if (!written) {
+      cancel.done(absl::UnavailableError(absl::StrCat(
+          "job ", cancel.job_id,
+          " is cancelled, but the store cannot take the write yet; it is "
+          "retried")));
+    } else {
+      cancel.done(job->status());
+    }
+  }
+  NotifyWatchers();
+  UpdateGauges();
+}
+
+void JobManager::UpdateGauges() {
+  ControllerMetrics* m = options_.metrics;
+  if (m == nullptr) return;
+  int queued = 0;
+  std::map<v1::JobState, int> by_state;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (const Job* job : job_order_) {
+      queued += job->queued();
+      ++by_state[job->status().state()];
+      if (!job->status().best_trial_id().empty()) {
+        m->best_accuracy.Labels({job->id()}).Set(job->status().best_accuracy());
+      }
+    }
+  }
+  m->queue_depth.Set(queued);
+  for (v1::JobState state :
+       {v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
+        v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED}) {
+    m->jobs.Labels({StateLabel(state)}).Set(by_state[state]);
+  }
+  int in_rotation = 0;
+  const std::vector<std::string> workers = options_.pool->Workers();
+  for (const std::string& worker : workers) {
+    in_rotation += options_.pool->InRotation(worker);
+  }
+  m->workers.Labels({"in_rotation"}).Set(in_rotation);
+  m->workers.Labels({"out_of_rotation"})
+      .Set(static_cast<double>(workers.size()) - in_rotation);
+  const int free = options_.pool->free_slots();
+  m->worker_slots.Labels({"free"}).Set(free);
+  m->worker_slots.Labels({"busy"}).Set(options_.pool->total_slots() - free);
 }
 
 void JobManager::Apply(Message& message) {
@@ -491,7 +565,7 @@ void JobManager::Apply(Message& message) {
   } else if (auto* lost = std::get_if<WorkerPool::Lost>(&message)) {
     ApplyLost(*lost);
   } else if (auto* cancel = std::get_if<CancelCommand>(&message)) {
-    std::vector<int64_t> stopped;
+    std::vector<int64_t> stopped;  // A Wake needs nothing more.
     absl::MutexLock lock(&mu_);
     Job* job = FindJob(cancel->job_id);
     if (job == nullptr) return;
@@ -508,25 +582,24 @@ void JobManager::ApplyOutcome(Outcome& outcome) {
   const Running running = std::move(it->second);
   running_.erase(it);
   WorkerPool::Outcome pool_outcome = WorkerPool::Outcome::kRetryableFailure;
-  std::string state = "retried";
   if (outcome.outcome.ok() && outcome.outcome->has_result()) {
     pool_outcome = WorkerPool::Outcome::kSucceeded;
-    state = "succeeded";
   } else if (outcome.outcome.ok() && outcome.outcome->has_failure() &&
              outcome.outcome->failure().deterministic()) {
     pool_outcome = WorkerPool::Outcome::kSucceeded;  // The genome's fault.
-    state = "failed";
   } else if (outcome.outcome.status().code() ==
              absl::StatusCode::kResourceExhausted) {
     pool_outcome = WorkerPool::Outcome::kNotRun;  // The worker was busy.
   }
   options_.pool->Release(outcome.trial_id, pool_outcome);
-  // A broken stream means a lost worker (DESIGN §6): it gets nothing more
-  // until it registers again, and its other trials are queued again.
+  // A broken stream means a lost worker (DESIGN §6): that registration
+  // gets nothing more (the worker registers again if it is alive), and its
+  // other trials are queued again. Calls wait for a connection, so
+  // UNAVAILABLE is a stream that broke, not a worker still starting.
   std::optional<WorkerPool::Lost> lost;
-  if (!outcome.outcome.ok() &&
+  if (outcome.from_stream && !outcome.outcome.ok() &&
       outcome.outcome.status().code() == absl::StatusCode::kUnavailable) {
-    lost = options_.pool->Remove(running.worker);
+    lost = options_.pool->Remove(running.worker, running.lease_id);
   }
   Job::Effect effect;
   v1::TrialState after = v1::TRIAL_STATE_UNSPECIFIED;
@@ -581,7 +654,9 @@ void JobManager::ApplyLost(const WorkerPool::Lost& lost) {
                     .attempt = it->second.attempt,
                     .outcome = absl::UnavailableError(absl::StrCat(
                         "worker ", lost.worker,
-                        " was lost (missed heartbeats or restarted)"))};
+                        " was lost (missed heartbeats, a broken stream, or "
+                        "it registered again)")),
+                    .from_stream = false};
     ApplyOutcome(outcome);
   }
 }
@@ -615,6 +690,8 @@ void JobManager::AdvanceJobs() {
 }
 
 void JobManager::Dispatch() {
+  // Jobs whose next trial waits for a worker it has not failed on.
+  std::set<Job*> waiting;
   for (;;) {
     if (options_.pool->free_slots() <= 0) return;
     const absl::Time taken = Now();
@@ -624,7 +701,7 @@ void JobManager::Dispatch() {
     {
       absl::MutexLock lock(&mu_);
       for (Job* candidate : job_order_) {
-        if (!candidate->WantsSlot()) continue;
+        if (!candidate->WantsSlot() || waiting.contains(candidate)) continue;
         if (job == nullptr || candidate->running() < job->running()) {
           job = candidate;
         }
@@ -643,7 +720,9 @@ void JobManager::Dispatch() {
     if (!slot.has_value()) {
       absl::MutexLock lock(&mu_);
       job->Requeue(index);
-      return;
+      if (options_.pool->free_slots() <= 0) return;
+      waiting.insert(job);  // Free slots, but only on avoided workers.
+      continue;
     }
     v1::EvaluateRequest request;
     int max_trial_seconds = 0;
@@ -670,6 +749,10 @@ void JobManager::Dispatch() {
             ? std::chrono::seconds(max_trial_seconds) + options_.deadline_margin
             : options_.default_deadline;
     const int attempt = request.attempt();
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      ++outstanding_;
+    }
     std::shared_ptr<Evaluation> evaluation = options_.client->Start(
         slot->address, request, deadline,
         {.on_progress =
@@ -681,14 +764,17 @@ void JobManager::Dispatch() {
          .on_done =
              [this, trial_id,
               attempt](absl::StatusOr<v1::EvaluateEvent> outcome) {
-               Post(Outcome{.trial_id = trial_id,
-                            .attempt = attempt,
-                            .outcome = std::move(outcome)});
+               absl::MutexLock lock(&inbox_mu_);
+               inbox_.push_back(Outcome{.trial_id = trial_id,
+                                        .attempt = attempt,
+                                        .outcome = std::move(outcome)});
+               --outstanding_;
              }});
     running_[trial_id] = Running{.job_id = job->id(),
                                  .index = index,
                                  .attempt = attempt,
                                  .worker = slot->worker,
+                                 .lease_id = slot->lease_id,
                                  .evaluation = std::move(evaluation),
                                  .dispatched = Now()};
     if (options_.metrics) {

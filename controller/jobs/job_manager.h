@@ -98,6 +98,12 @@ class JobManager {
   absl::StatusOr<v1::JobStatus> GetJob(const v1::GetJobRequest& request);
   absl::StatusOr<v1::ListJobsResponse> ListJobs(
       const v1::ListJobsRequest& request);
+  // Answers once the cancellation is written (UNAVAILABLE when the store
+  // refused it: it is applied and the write is retried). `done` runs on the
+  // calling thread for bad requests and final jobs, else on the scheduler
+  // thread; it must not block. The second form waits for the answer.
+  void CancelJob(const v1::CancelJobRequest& request,
+                 std::function<void(absl::StatusOr<v1::JobStatus>)> done);
   absl::StatusOr<v1::JobStatus> CancelJob(const v1::CancelJobRequest& request);
   absl::StatusOr<v1::ListTrialsResponse> ListTrials(
       const v1::ListTrialsRequest& request);
@@ -132,12 +138,18 @@ class JobManager {
   // False while store writes are failing.
   bool store_healthy() const;
 
+  // Runs one scheduler round on the calling thread: for tests that drive
+  // the manager without Start. Not while the thread runs.
+  void Step();
+
  private:
   // What the scheduler thread is told.
   struct Outcome {
     std::string trial_id;
     int attempt = 0;
     absl::StatusOr<v1::EvaluateEvent> outcome;
+    // From the evaluation's stream (not made up when its worker was lost).
+    bool from_stream = true;
   };
   struct ProgressEvent {
     std::string trial_id;
@@ -149,14 +161,16 @@ class JobManager {
     std::string reason;
     std::function<void(absl::StatusOr<v1::JobStatus>)> done;
   };
-  using Message =
-      std::variant<Outcome, ProgressEvent, WorkerPool::Lost, CancelCommand>;
+  struct Wake {};  // Something changed outside: run a round now.
+  using Message = std::variant<Outcome, ProgressEvent, WorkerPool::Lost,
+                               CancelCommand, Wake>;
 
   struct Running {
     std::string job_id;
     int64_t index = 0;
     int attempt = 0;
     std::string worker;
+    std::string lease_id;
     std::shared_ptr<Evaluation> evaluation;
     absl::Time dispatched;
   };
@@ -164,6 +178,10 @@ class JobManager {
   explicit JobManager(Options options);
   void Post(Message message);
   void Loop();
+  // One round: apply `messages`, expire workers, advance and dispatch, write
+  // the store, answer cancellations, notify watchers.
+  void Round(std::vector<Message>& messages);
+  void UpdateGauges();
   void Apply(Message& message);
   void ApplyOutcome(Outcome& outcome);
   void ApplyLost(const WorkerPool::Lost& lost);
@@ -200,6 +218,8 @@ class JobManager {
   absl::Mutex inbox_mu_;
   std::vector<Message> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool stopping_ ABSL_GUARDED_BY(inbox_mu_) = false;
+  // Evaluations whose on_done has not run yet.
+  int outstanding_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   std::thread thread_;
 
   mutable absl::Mutex subscribers_mu_;

@@ -90,9 +90,13 @@ std::vector<WorkerPool::Lost> WorkerPool::Expire() {
   return lost;
 }
 
-std::optional<WorkerPool::Lost> WorkerPool::Remove(const std::string& worker) {
+std::optional<WorkerPool::Lost> WorkerPool::Remove(
+    const std::string& worker, const std::string& lease_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!workers_.contains(worker)) return std::nullopt;
+  const auto it = workers_.find(worker);
+  if (it == workers_.end() || it->second.lease_id != lease_id) {
+    return std::nullopt;
+  }
   Lost lost = Drop(worker);
   workers_.erase(worker);
   return lost;
@@ -116,6 +120,13 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
       w->second.trials.erase(trial_id);
     }
     trial_worker_.erase(t);
+  }
+  const Clock::time_point now = Now();
+  for (auto& [name, w] : workers_) {
+    if (!w.in_rotation && now - w.out_since >= options_.rotation_cooldown) {
+      w.in_rotation = true;  // On probation: one failure takes it out.
+      w.consecutive_failures = options_.failure_limit - 1;
+    }
   }
   Worker* best = nullptr;
   int best_free = 0;
@@ -144,7 +155,8 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
   trial_worker_[trial_id] = best->info.name();
   return Slot{.worker = best->info.name(),
               .address = best->info.address(),
-              .evaluator_version = best->info.evaluator_version()};
+              .evaluator_version = best->info.evaluator_version(),
+              .lease_id = best->lease_id};
 }
 
 void WorkerPool::Release(const std::string& trial_id, Outcome outcome) {
@@ -161,6 +173,7 @@ void WorkerPool::Release(const std::string& trial_id, Outcome outcome) {
   } else if (outcome == Outcome::kRetryableFailure &&
              ++w->second.consecutive_failures >= options_.failure_limit) {
     w->second.in_rotation = false;
+    w->second.out_since = Now();
   }
 }
 

@@ -21,7 +21,8 @@
 //   stop it.
 // - A worker whose last `failure_limit` evaluations all failed retryably
 //   (not because of the genome) is taken out of rotation: it keeps its lease
-//   but gets no trials until it registers again.
+//   but gets no trials until it registers again or `rotation_cooldown`
+//   passes (then it gets one trial to prove itself).
 //
 // Thread-safe.
 
@@ -47,6 +48,10 @@ class WorkerPool {
     std::chrono::milliseconds heartbeat_interval{1000};
     int missed_heartbeats = 2;
     int failure_limit = 3;
+    // A worker out of rotation this long gets one more chance (one trial;
+    // a further failure takes it out again), so a fault that hit every
+    // worker at once does not stall the cluster for good.
+    std::chrono::milliseconds rotation_cooldown{60000};
     // For tests; defaults to Clock::now.
     std::function<Clock::time_point()> now;
   };
@@ -66,10 +71,11 @@ class WorkerPool {
   v1::HeartbeatResponse Heartbeat(const v1::HeartbeatRequest& r);
   // Removes the workers not heard from in time; their trials.
   std::vector<Lost> Expire();
-  // Removes a worker found lost another way (its stream broke); its
-  // trials. A worker still alive registers again at its next heartbeat.
-  // Nullopt for an unknown name.
-  std::optional<Lost> Remove(const std::string& worker);
+  // Removes a worker found lost another way (its stream broke), if it is
+  // still on `lease_id` (not registered again since); its trials. A worker
+  // still alive registers again at its next heartbeat. Nullopt otherwise.
+  std::optional<Lost> Remove(const std::string& worker,
+                             const std::string& lease_id);
 
   // The address and name of a worker with a free slot now running
   // `trial_id`, or nullopt when every slot is busy. Workers in `avoid`
@@ -79,6 +85,7 @@ class WorkerPool {
     std::string worker;
     std::string address;
     std::string evaluator_version;
+    std::string lease_id;  // The registration the slot belongs to.
   };
   std::optional<Slot> Acquire(const std::string& trial_id,
                               const std::set<std::string>& avoid = {});
@@ -109,6 +116,7 @@ class WorkerPool {
     std::set<std::string> to_cancel;
     int consecutive_failures = 0;
     bool in_rotation = true;
+    Clock::time_point out_since;
   };
   Clock::time_point Now() const;
   // The worker's trials, forgotten (the caller erases the worker). Requires

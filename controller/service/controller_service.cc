@@ -59,7 +59,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
         if (finished_) return;
         finished_ = true;
       } else {
-        after_ = std::max(after_, pending_.front().sequence());
+        after_ = pending_.front().sequence();
         pending_.pop_front();
       }
     }
@@ -73,7 +73,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
   void OnCancel() override {
     {
       absl::MutexLock lock(&mu_);
-      if (finished_) return;
+      // A write in flight fails, and OnWriteDone finishes.
+      if (finished_ || writing_) return;
       finished_ = true;
     }
     Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher left"));
@@ -237,7 +238,15 @@ grpc::ServerUnaryReactor* ControllerServiceImpl::ListJobs(
 grpc::ServerUnaryReactor* ControllerServiceImpl::CancelJob(
     grpc::CallbackServerContext* context, const v1::CancelJobRequest* request,
     v1::JobStatus* response) {
-  return Answer(context, manager_->CancelJob(*request), response);
+  // Answered from the scheduler once the cancellation is written; no thread
+  // waits for it.
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  manager_->CancelJob(*request,
+                      [reactor, response](absl::StatusOr<v1::JobStatus> job) {
+                        if (job.ok()) *response = *std::move(job);
+                        reactor->Finish(ToGrpcStatus(job.status()));
+                      });
+  return reactor;
 }
 
 grpc::ServerWriteReactor<v1::JobEvent>* ControllerServiceImpl::WatchJob(

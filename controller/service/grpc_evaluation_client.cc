@@ -34,6 +34,10 @@ class EvaluateReactor final
         callbacks_(std::move(callbacks)),
         handle_(std::make_shared<Handle>()) {
     context_.set_deadline(std::chrono::system_clock::now() + deadline);
+    // A worker that cannot be reached yet is waited for (a dead one is
+    // expired by its missed heartbeats); UNAVAILABLE then means a stream
+    // that broke.
+    context_.set_wait_for_ready(true);
     absl::MutexLock lock(&handle_->mu);
     handle_->context = &context_;
   }

@@ -14,9 +14,21 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 
 namespace nasprune::testing {
 namespace {
+
+// A channel that retries a refused connection quickly (a process just
+// starting), instead of gRPC's default backoff of a second and more.
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
 
 void SetDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() +
@@ -60,12 +72,16 @@ bool Cluster::StartController() {
           dir_ + "/controller.log")) {
     return false;
   }
-  api_ = v1::NasController::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  // Up once it answers (NOT_FOUND for a job that does not exist).
+  // Up once it says so in its log (asking over gRPC before it listens
+  // would put the channel into a reconnect backoff of seconds), then
+  // answering (NOT_FOUND for a job that does not exist).
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < end) {
-    if (!controller_.Running()) break;
+  while (controller_.Log().find("serving on") == std::string::npos &&
+         controller_.Running() && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  api_ = v1::NasController::NewStub(Channel(address));
+  while (controller_.Running() && std::chrono::steady_clock::now() < end) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(500));
@@ -111,10 +127,22 @@ int Cluster::AddWorker(const WorkerOptions& options) {
   if (options.fail_all) argv.push_back("--synthetic-fail-all");
   worker.process = std::make_unique<ChildProcess>();
   worker.process->Start(argv, absl::StrCat(dir_, "/", worker.name, ".log"));
-  worker.stub = v1::Worker::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   workers_.push_back(std::move(worker));
-  return static_cast<int>(workers_.size()) - 1;
+  const int index = static_cast<int>(workers_.size()) - 1;
+  // It registers as soon as it serves (and says so in its log); a
+  // heartbeat later it surely has. Asking it over gRPC before it listens
+  // would put the channel into a reconnect backoff of seconds.
+  Worker& added = workers_.back();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (added.process->Log().find("serving") == std::string::npos &&
+         added.process->Running() && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  added.stub =
+      v1::Worker::NewStub(Channel(absl::StrCat("127.0.0.1:", added.port)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(heartbeat_interval_ms_));
+  return index;
 }
 
 void Cluster::KillWorker(int index, int signal) {
@@ -197,7 +225,8 @@ absl::StatusOr<v1::WorkerStatus> Cluster::WorkerStatus(int index) {
   v1::WorkerStatusRequest request;
   v1::WorkerStatus status;
   grpc::ClientContext context;
-  SetDeadline(context);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
   const grpc::Status s =
       workers_[index].stub->Status(&context, request, &status);
   if (!s.ok()) return FromGrpcStatus(s);

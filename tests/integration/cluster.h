@@ -39,7 +39,8 @@ class Cluster {
   // Starts the controller again on the same port, Redis and artifacts.
   bool StartController();
   void KillController(int signal);
-  // Adds a worker registered with the controller; its index.
+  // Adds a worker registered with the controller; its index. Returns once
+  // the worker answers and has had time to register.
   int AddWorker(const WorkerOptions& options);
   void KillWorker(int index, int signal);
   RedisServer& redis() { return redis_; }

@@ -232,12 +232,37 @@ TEST_F(WorkerPoolTest, AnAvoidedWorkerIsUsedWhenItIsTheOnlyOne) {
 
 TEST_F(WorkerPoolTest, RemoveReturnsTheWorkersTrials) {
   Register("a", 2);
-  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
-  const auto lost = pool_.Remove("a");
+  const auto slot = pool_.Acquire("j/0");
+  ASSERT_TRUE(slot.has_value());
+  const auto lost = pool_.Remove("a", slot->lease_id);
   ASSERT_TRUE(lost.has_value());
   EXPECT_EQ(lost->trial_ids, std::vector<std::string>{"j/0"});
   EXPECT_EQ(pool_.total_slots(), 0);
-  EXPECT_FALSE(pool_.Remove("a").has_value());
+  EXPECT_FALSE(pool_.Remove("a", slot->lease_id).has_value());
+}
+
+TEST_F(WorkerPoolTest, RemoveSparesANewerRegistration) {
+  Register("a", 2);
+  const auto slot = pool_.Acquire("j/0");
+  ASSERT_TRUE(slot.has_value());
+  Register("a", 2);  // It restarted meanwhile.
+  EXPECT_FALSE(pool_.Remove("a", slot->lease_id).has_value());
+  EXPECT_EQ(pool_.total_slots(), 2);
+}
+
+TEST_F(WorkerPoolTest, AWorkerOutOfRotationGetsAnotherChanceAfterTheCooldown) {
+  Register("w", 1);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(pool_.Acquire("j").has_value());
+    pool_.Release("j", WorkerPool::Outcome::kRetryableFailure);
+  }
+  ASSERT_FALSE(pool_.InRotation("w"));
+  EXPECT_FALSE(pool_.Acquire("j").has_value());
+  now_ += std::chrono::seconds(61);
+  ASSERT_TRUE(pool_.Acquire("j").has_value());
+  // On probation: one more failure takes it out again.
+  pool_.Release("j", WorkerPool::Outcome::kRetryableFailure);
+  EXPECT_FALSE(pool_.InRotation("w"));
 }
 
 TEST_F(WorkerPoolTest, ASlotReportsItsWorkersEvaluatorVersion) {

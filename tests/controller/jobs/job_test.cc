@@ -1,0 +1,308 @@
+#include "controller/jobs/job.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/controller/jobs/job_testing.h"
+
+namespace nasprune::controller {
+namespace {
+
+using testing::FailureEvent;
+using testing::ResultFor;
+using testing::Spec;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+std::unique_ptr<Job> NewJob(const v1::JobSpec& spec, int max_attempts = 3) {
+  v1::JobStatus status;
+  status.set_job_id("j");
+  *status.mutable_spec() = spec;
+  status.set_state(v1::JOB_STATE_PENDING);
+  absl::StatusOr<std::unique_ptr<Job>> job =
+      Job::Create(status, {.max_attempts = max_attempts});
+  EXPECT_TRUE(job.ok()) << job.status();
+  (*job)->Start(kNow);
+  return *std::move(job);
+}
+
+// Takes the next trial and dispatches it; its request.
+v1::EvaluateRequest DispatchNext(Job& job, const std::string& worker = "w") {
+  std::optional<int64_t> index = job.NextTrial(1, kNow);
+  EXPECT_TRUE(index.has_value());
+  v1::EvaluateRequest request = job.Request(*index, "synthetic-1");
+  EXPECT_EQ(job.Dispatched(*index, worker, kNow), request.attempt());
+  return request;
+}
+
+int64_t IndexOf(const v1::EvaluateRequest& request) {
+  return std::stoll(request.trial_id().substr(2));
+}
+
+TEST(Job, ProposesTrialsOnDemandUpToTheBudget) {
+  auto job = NewJob(Spec("", 3));
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_RUNNING);
+  EXPECT_TRUE(job->WantsSlot());
+  for (int i = 0; i < 3; ++i) {
+    const v1::EvaluateRequest request = DispatchNext(*job);
+    EXPECT_EQ(request.trial_id(), absl::StrCat("j/", i));
+    EXPECT_EQ(request.attempt(), 1);
+    EXPECT_FALSE(request.cache_key().empty());
+  }
+  EXPECT_FALSE(job->WantsSlot());
+  EXPECT_FALSE(job->NextTrial(4, kNow).has_value());
+  EXPECT_EQ(job->status().trials().total(), 3);
+  EXPECT_EQ(job->status().trials().running(), 3);
+}
+
+TEST(Job, MaxParallelLimitsRunningTrials) {
+  auto job = NewJob(Spec("max_parallel: 2\n", 5));
+  DispatchNext(*job);
+  DispatchNext(*job);
+  EXPECT_FALSE(job->WantsSlot());
+  EXPECT_FALSE(job->NextTrial(4, kNow).has_value());
+}
+
+TEST(Job, ASuccessIsRecordedObservedAndCached) {
+  auto job = NewJob(Spec("", 1));
+  const v1::EvaluateRequest request = DispatchNext(*job);
+  const Job::Effect effect =
+      job->Finished(0, 1, ResultFor(request), kNow + absl::Seconds(1));
+  ASSERT_TRUE(effect.cache_put.has_value());
+  EXPECT_EQ(effect.cache_put->first, request.cache_key());
+  const v1::TrialRecord& trial = job->trials()[0];
+  EXPECT_EQ(trial.state(), v1::TRIAL_STATE_SUCCEEDED);
+  EXPECT_EQ(trial.end_time().seconds(), 1'800'000'001);
+  EXPECT_EQ(job->status().trials().succeeded(), 1);
+  EXPECT_EQ(job->status().best_trial_id(), "j/0");
+  EXPECT_EQ(job->ParetoFront().points_size(), 1);
+}
+
+TEST(Job, ARetryableFailureIsQueuedAgainUntilTheAttemptLimit) {
+  auto job = NewJob(Spec("", 1), /*max_attempts=*/2);
+  DispatchNext(*job, "a");
+  job->Finished(0, 1, FailureEvent(/*deterministic=*/false), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_QUEUED);
+  EXPECT_EQ(job->status().trials().failed(), 0);
+  const v1::EvaluateRequest again = DispatchNext(*job, "b");
+  EXPECT_EQ(again.attempt(), 2);
+  job->Finished(0, 2, absl::UnavailableError("stream broke"), kNow);
+  const v1::TrialRecord& trial = job->trials()[0];
+  EXPECT_EQ(trial.state(), v1::TRIAL_STATE_FAILED);
+  EXPECT_EQ(trial.failure().code(), "UNAVAILABLE");
+  EXPECT_NE(trial.failure().message().find("failed 2 attempts"),
+            std::string::npos)
+      << trial.failure().message();
+  EXPECT_EQ(job->status().trials().failed(), 1);
+}
+
+TEST(Job, ADeterministicFailureIsNotRetried) {
+  auto job = NewJob(Spec("", 2));
+  DispatchNext(*job);
+  job->Finished(0, 1, FailureEvent(/*deterministic=*/true), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_FAILED);
+  EXPECT_EQ(job->trials()[0].attempts(), 1);
+  EXPECT_TRUE(job->trials()[0].failure().deterministic());
+}
+
+TEST(Job, ABusyWorkerCostsAnAttemptLikeAnyRetryableFailure) {
+  auto job = NewJob(Spec("", 1), /*max_attempts=*/2);
+  DispatchNext(*job);
+  job->Finished(0, 1, absl::ResourceExhaustedError("all slots busy"), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_QUEUED);
+  DispatchNext(*job);
+  job->Finished(0, 2, absl::ResourceExhaustedError("all slots busy"), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_FAILED);
+}
+
+TEST(Job, AStaleOutcomeIsIgnored) {
+  auto job = NewJob(Spec("", 1));
+  const v1::EvaluateRequest first = DispatchNext(*job);
+  job->Finished(0, 1, absl::UnavailableError("lost"), kNow);
+  const v1::EvaluateRequest second = DispatchNext(*job);
+  // The first attempt's late result changes nothing.
+  const Job::Effect effect = job->Finished(0, 1, ResultFor(first), kNow);
+  EXPECT_FALSE(effect.cache_put.has_value());
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_RUNNING);
+  job->Finished(0, 2, ResultFor(second), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_SUCCEEDED);
+  EXPECT_EQ(job->status().trials().succeeded(), 1);
+}
+
+TEST(Job, ACacheAnswerCompletesTheTrial) {
+  auto job = NewJob(Spec("", 1));
+  std::optional<int64_t> index = job->NextTrial(1, kNow);
+  ASSERT_TRUE(index.has_value());
+  job->AnsweredFromCache(*index, ResultFor(job->Request(*index, "s")).result(),
+                         kNow);
+  EXPECT_TRUE(job->trials()[0].cache_hit());
+  EXPECT_EQ(job->trials()[0].attempts(), 0);
+  EXPECT_EQ(job->status().trials().cache_hits(), 1);
+  EXPECT_EQ(job->status().trials().succeeded(), 1);
+}
+
+TEST(Job, TheSearchEndsThenTheBestTrialsAreExported) {
+  auto job = NewJob(Spec("export: {top_k: 1, evaluate_test_split: true}\n", 3));
+  for (int i = 0; i < 3; ++i) {
+    const v1::EvaluateRequest r = DispatchNext(*job);
+    job->Finished(IndexOf(r), 1, ResultFor(r), kNow);
+  }
+  EXPECT_TRUE(job->Advance(kNow).empty());
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_RUNNING);
+  ASSERT_EQ(job->trials().size(), 4u);
+  const v1::EvaluateRequest exporting = DispatchNext(*job);
+  EXPECT_EQ(exporting.trial_id(), "j/3");
+  EXPECT_TRUE(exporting.export_model());
+  EXPECT_TRUE(exporting.evaluate_test_split());
+  EXPECT_NE(exporting.cache_key().find(":export"), std::string::npos);
+  EXPECT_EQ(job->trials()[3].promoted_from(),
+            job->ParetoFront().points(0).trial_id());
+  job->Finished(3, 1, ResultFor(exporting, "abc"), kNow);
+  job->Advance(kNow);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_NE(job->status().message().find("1 models exported"),
+            std::string::npos)
+      << job->status().message();
+  EXPECT_TRUE(job->ParetoFront().points(0).has_model());
+  EXPECT_EQ(job->ModelTrial(job->trials()[3].promoted_from())->trial_id(),
+            "j/3");
+}
+
+TEST(Job, TooManyFailuresFailTheJob) {
+  auto job = NewJob(Spec("budget: {max_trials: 5, max_failed_trials: 2}\n", 5));
+  const v1::EvaluateRequest a = DispatchNext(*job);
+  const v1::EvaluateRequest b = DispatchNext(*job);
+  const v1::EvaluateRequest c = DispatchNext(*job);
+  job->Finished(IndexOf(a), 1, FailureEvent(true), kNow);
+  job->Finished(IndexOf(b), 1, FailureEvent(true), kNow);
+  const std::vector<int64_t> stopped = job->Advance(kNow);
+  EXPECT_EQ(stopped, std::vector<int64_t>{IndexOf(c)});
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_FAILED);
+  EXPECT_NE(job->status().message().find("max_failed_trials"),
+            std::string::npos);
+  EXPECT_EQ(job->trials()[IndexOf(c)].state(), v1::TRIAL_STATE_CANCELLED);
+}
+
+TEST(Job, TheWallClockLimitEndsTheJob) {
+  auto job = NewJob(Spec("budget: {max_trials: 5, max_wall_seconds: 10}\n", 5));
+  DispatchNext(*job);
+  EXPECT_TRUE(job->Advance(kNow + absl::Seconds(9)).empty());
+  EXPECT_EQ(job->Advance(kNow + absl::Seconds(10)).size(), 1u);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_NE(job->status().message().find("max_wall_seconds"),
+            std::string::npos);
+}
+
+TEST(Job, EndingCancelsQueuedAndRunningTrials) {
+  auto job = NewJob(Spec("", 4));
+  DispatchNext(*job);
+  job->NextTrial(3, kNow);  // Three more queued, one taken.
+  const std::vector<int64_t> stopped =
+      job->End(v1::JOB_STATE_CANCELLED, "stop", kNow);
+  EXPECT_EQ(stopped, std::vector<int64_t>{0});
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(job->status().message(), "stop");
+  for (const v1::TrialRecord& trial : job->trials()) {
+    if (trial.index() == 1) continue;  // Taken by NextTrial, not queued.
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_CANCELLED) << trial.trial_id();
+  }
+  EXPECT_TRUE(job->End(v1::JOB_STATE_FAILED, "again", kNow).empty());
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_CANCELLED);
+}
+
+TEST(Job, ARestoredJobQueuesItsInFlightTrialsAndContinuesAlike) {
+  const v1::JobSpec spec =
+      Spec("strategy: {evolution: {population_size: 3, sample_size: 2}}\n", 8);
+  auto original = NewJob(spec);
+  std::vector<v1::EvaluateRequest> running;
+  for (int i = 0; i < 4; ++i) running.push_back(DispatchNext(*original));
+  original->Finished(0, 1, ResultFor(running[0]), kNow);
+  original->Finished(1, 1, ResultFor(running[1]), kNow);
+  // What a store would hold after this write.
+  std::optional<JobUpdate> update = original->TakeUpdate();
+  ASSERT_TRUE(update.has_value());
+  ASSERT_TRUE(update->checkpoint.has_value());
+  ASSERT_EQ(update->trials.size(), 4u);
+
+  absl::StatusOr<std::unique_ptr<Job>> restored =
+      Job::Restore(*update->job, update->trials, update->checkpoint, {},
+                   kNow + absl::Seconds(5));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  Job& copy = **restored;
+  // Sequences continue above the original's.
+  EXPECT_GT(copy.last_sequence(), original->last_sequence());
+  EXPECT_EQ(copy.trials()[2].state(), v1::TRIAL_STATE_QUEUED);
+  EXPECT_EQ(copy.trials()[2].attempts(), 1);
+  EXPECT_EQ(copy.status().trials().succeeded(), 2);
+  EXPECT_EQ(copy.status().trials().running(), 0);
+  // The in-flight trials go first, as second attempts; then both propose
+  // the same new genomes.
+  const v1::EvaluateRequest again = DispatchNext(copy);
+  EXPECT_EQ(again.trial_id(), "j/2");
+  EXPECT_EQ(again.attempt(), 2);
+  EXPECT_EQ(DispatchNext(copy).trial_id(), "j/3");
+  original->Finished(2, 1, ResultFor(running[2]), kNow);
+  original->Finished(3, 1, ResultFor(running[3]), kNow);
+  copy.Finished(2, 2, ResultFor(running[2]), kNow);
+  copy.Finished(3, 2, ResultFor(running[3]), kNow);
+  const v1::EvaluateRequest next_original = DispatchNext(*original);
+  const v1::EvaluateRequest next_copy = DispatchNext(copy);
+  EXPECT_EQ(next_original.trial_id(), next_copy.trial_id());
+  EXPECT_EQ(next_original.genome().DebugString(),
+            next_copy.genome().DebugString());
+}
+
+TEST(Job, RestoreRejectsRecordsThatDoNotFit) {
+  auto job = NewJob(Spec("", 2));
+  DispatchNext(*job);
+  std::optional<JobUpdate> update = job->TakeUpdate();
+  ASSERT_TRUE(update.has_value());
+  // Trials without a checkpoint.
+  absl::StatusOr<std::unique_ptr<Job>> no_checkpoint =
+      Job::Restore(*update->job, update->trials, std::nullopt, {}, kNow);
+  EXPECT_EQ(no_checkpoint.status().code(), absl::StatusCode::kDataLoss);
+  // A gap in the trial indices.
+  std::vector<v1::TrialRecord> gap = update->trials;
+  gap[0].set_index(5);
+  absl::StatusOr<std::unique_ptr<Job>> gapped =
+      Job::Restore(*update->job, gap, update->checkpoint, {}, kNow);
+  EXPECT_EQ(gapped.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(Job, AnUpdateNotWrittenIsWrittenWithTheNext) {
+  auto job = NewJob(Spec("", 2));
+  DispatchNext(*job);
+  std::optional<JobUpdate> first = job->TakeUpdate();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(job->TakeUpdate().has_value());
+  job->UntakeUpdate(*first);
+  std::optional<JobUpdate> again = job->TakeUpdate();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->trials.size(), first->trials.size());
+  EXPECT_TRUE(again->checkpoint.has_value());
+}
+
+TEST(Job, EventsReplayFromASequence) {
+  auto job = NewJob(Spec("", 2));
+  const v1::EvaluateRequest r = DispatchNext(*job);
+  job->Finished(0, 1, ResultFor(r), kNow);
+  // A fresh watch starts with the current status.
+  std::vector<v1::JobEvent> fresh = job->EventsAfter(0, 100);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_TRUE(fresh[0].has_status());
+  EXPECT_EQ(fresh[0].sequence(), job->last_sequence());
+  // A replay returns everything after, in order.
+  std::vector<v1::JobEvent> all = job->EventsAfter(1, 100);
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.front().sequence(), 2);
+  EXPECT_EQ(all.back().sequence(), job->last_sequence());
+  bool started = false, finished = false;
+  for (const v1::JobEvent& e : all) {
+    started |= e.has_trial_started();
+    finished |= e.has_trial_finished();
+  }
+  EXPECT_TRUE(started && finished);
+  EXPECT_EQ(job->EventsAfter(1, 2).size(), 2u);
+}
+
+}  // namespace
+}  // namespace nasprune::controller
