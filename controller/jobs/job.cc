@@ -178,12 +178,12 @@ void Job::Start(absl::Time now) {
   SetState(v1::JOB_STATE_RUNNING, "", now);
 }
 
-bool Job::WantsSlot() const {
+bool Job::WantsSlot(int taken) const {
   if (status_.state() != v1::JOB_STATE_RUNNING || phase_ == Phase::kDone) {
     return false;
   }
   const int max_parallel = status_.spec().max_parallel();
-  if (max_parallel > 0 && running() >= max_parallel) return false;
+  if (max_parallel > 0 && running() + taken >= max_parallel) return false;
   if (!queue_.empty()) return true;
   return phase_ == Phase::kSearch && !proposals_dry_ &&
          search_trials_ < status_.spec().budget().max_trials();

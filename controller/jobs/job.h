@@ -88,8 +88,9 @@ class Job {
 
   // PENDING → RUNNING.
   void Start(absl::Time now);
-  // Whether the job could use a worker slot now.
-  bool WantsSlot() const;
+  // Whether the job could use a worker slot now, with `taken` more trials
+  // about to run.
+  bool WantsSlot(int taken = 0) const;
   // The next trial to dispatch, creating trials from up to `batch` new
   // proposals when none is queued; nullopt when there is none now.
   std::optional<int64_t> NextTrial(int batch, absl::Time now);

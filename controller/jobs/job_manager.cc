@@ -148,7 +148,8 @@ void JobManager::Stop() {
   }
   running_.clear();
   store_retry_at_ = absl::InfinitePast();
-  WriteStore();  // What the last round changed; the rest resumes later.
+  // What the last rounds changed; the rest resumes later.
+  WriteStore(/*force=*/true);
 }
 
 bool JobManager::store_healthy() const { return store_healthy_.load(); }
@@ -489,14 +490,14 @@ void JobManager::Round(std::vector<Message>& messages) {
   AdvanceJobs();
   Dispatch();
   AdvanceJobs();  // Jobs whose last trials came from the cache.
-  const bool written = WriteStore();
+  WriteStore(/*force=*/!cancels.empty());
   for (CancelCommand& cancel : cancels) {
     absl::ReaderMutexLock lock(&mu_);
     Job* job = FindJob(cancel.job_id);
     if (job == nullptr) {
       cancel.done(absl::NotFoundError(
           absl::StrCat("job_id: no job \"", cancel.job_id, "\"")));
-    } else if (!written) {
+    } else if (job->unwritten()) {
       cancel.done(absl::UnavailableError(absl::StrCat(
           "job ", cancel.job_id,
           " is cancelled, but the store cannot take the write yet; it is "
@@ -690,144 +691,184 @@ void JobManager::AdvanceJobs() {
 }
 
 void JobManager::Dispatch() {
-  // Jobs whose next trial waits for a worker it has not failed on.
-  std::set<Job*> waiting;
+  // Rounds of: take a trial for every free slot (fair share), look them all
+  // up in the cache at once, send the misses. Hits free their slots for the
+  // next round.
   for (;;) {
-    if (options_.pool->free_slots() <= 0) return;
-    const absl::Time taken = Now();
-    Job* job = nullptr;
-    int64_t index = 0;
-    std::string trial_id;
-    {
-      absl::MutexLock lock(&mu_);
-      for (Job* candidate : job_order_) {
-        if (!candidate->WantsSlot() || waiting.contains(candidate)) continue;
-        if (job == nullptr || candidate->running() < job->running()) {
-          job = candidate;
-        }
-      }
-      if (job == nullptr) return;
-      std::optional<int64_t> next =
-          job->NextTrial(options_.pool->free_slots(), taken);
-      if (!next.has_value()) continue;
-      index = *next;
-      trial_id = job->trials()[index].trial_id();
-    }
-    const auto failed = failed_on_.find(trial_id);
-    std::optional<WorkerPool::Slot> slot = options_.pool->Acquire(
-        trial_id,
-        failed == failed_on_.end() ? std::set<std::string>() : failed->second);
-    if (!slot.has_value()) {
-      absl::MutexLock lock(&mu_);
-      job->Requeue(index);
-      if (options_.pool->free_slots() <= 0) return;
-      waiting.insert(job);  // Free slots, but only on avoided workers.
-      continue;
-    }
-    v1::EvaluateRequest request;
-    int max_trial_seconds = 0;
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      request = job->Request(index, slot->evaluator_version);
-      max_trial_seconds = job->status().spec().recipe().max_trial_seconds();
-    }
-    std::optional<v1::EvaluationResult> cached = LookupCache(request);
-    {
-      absl::MutexLock lock(&mu_);
-      if (cached.has_value()) {
-        options_.pool->Release(trial_id, WorkerPool::Outcome::kNotRun);
-        job->AnsweredFromCache(index, *cached, Now());
+    std::vector<Taken> batch = TakeTrials();
+    if (batch.empty()) return;
+    std::vector<std::optional<v1::EvaluationResult>> cached =
+        LookupCache(batch);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Taken& taken = batch[i];
+      if (cached[i].has_value()) {
+        options_.pool->Release(taken.trial_id, WorkerPool::Outcome::kNotRun);
+        absl::MutexLock lock(&mu_);
+        taken.job->AnsweredFromCache(taken.index, *cached[i], Now());
         if (options_.metrics) {
           options_.metrics->trials.Labels({"succeeded"}).Increment();
         }
         continue;
       }
-      request.set_attempt(job->Dispatched(index, slot->worker, Now()));
-    }
-    const std::chrono::milliseconds deadline =
-        max_trial_seconds > 0
-            ? std::chrono::seconds(max_trial_seconds) + options_.deadline_margin
-            : options_.default_deadline;
-    const int attempt = request.attempt();
-    {
-      absl::MutexLock lock(&inbox_mu_);
-      ++outstanding_;
-    }
-    std::shared_ptr<Evaluation> evaluation = options_.client->Start(
-        slot->address, request, deadline,
-        {.on_progress =
-             [this, trial_id, attempt](const v1::TrialProgress& progress) {
-               Post(ProgressEvent{.trial_id = trial_id,
-                                  .attempt = attempt,
-                                  .progress = progress});
-             },
-         .on_done =
-             [this, trial_id,
-              attempt](absl::StatusOr<v1::EvaluateEvent> outcome) {
-               absl::MutexLock lock(&inbox_mu_);
-               inbox_.push_back(Outcome{.trial_id = trial_id,
-                                        .attempt = attempt,
-                                        .outcome = std::move(outcome)});
-               --outstanding_;
-             }});
-    running_[trial_id] = Running{.job_id = job->id(),
-                                 .index = index,
-                                 .attempt = attempt,
-                                 .worker = slot->worker,
-                                 .lease_id = slot->lease_id,
-                                 .evaluation = std::move(evaluation),
-                                 .dispatched = Now()};
-    if (options_.metrics) {
-      options_.metrics->dispatch_latency_seconds.Observe(
-          absl::ToDoubleSeconds(Now() - taken));
+      {
+        absl::MutexLock lock(&mu_);
+        taken.request.set_attempt(
+            taken.job->Dispatched(taken.index, taken.slot.worker, Now()));
+      }
+      Send(taken);
     }
   }
 }
 
-std::optional<v1::EvaluationResult> JobManager::LookupCache(
-    const v1::EvaluateRequest& request) {
+std::vector<JobManager::Taken> JobManager::TakeTrials() {
+  std::vector<Taken> batch;
+  // Jobs whose next trial waits for a worker it has not failed on.
+  std::set<Job*> waiting;
+  // Trials taken per job in this batch: they count as running for fair
+  // share and max_parallel.
+  std::map<Job*, int> taken_of;
+  while (options_.pool->free_slots() > 0) {
+    Taken taken{.taken = Now()};
+    {
+      absl::MutexLock lock(&mu_);
+      for (Job* candidate : job_order_) {
+        const int extra = taken_of[candidate];
+        if (!candidate->WantsSlot(extra) || waiting.contains(candidate)) {
+          continue;
+        }
+        if (taken.job == nullptr ||
+            candidate->running() + extra <
+                taken.job->running() + taken_of[taken.job]) {
+          taken.job = candidate;
+        }
+      }
+      if (taken.job == nullptr) break;
+      std::optional<int64_t> next =
+          taken.job->NextTrial(options_.pool->free_slots(), taken.taken);
+      if (!next.has_value()) continue;
+      taken.index = *next;
+      taken.trial_id = taken.job->trials()[taken.index].trial_id();
+    }
+    const auto failed = failed_on_.find(taken.trial_id);
+    std::optional<WorkerPool::Slot> slot = options_.pool->Acquire(
+        taken.trial_id,
+        failed == failed_on_.end() ? std::set<std::string>() : failed->second);
+    absl::MutexLock lock(&mu_);
+    if (!slot.has_value()) {
+      taken.job->Requeue(taken.index);
+      waiting.insert(taken.job);  // Free slots, but only on avoided workers.
+      continue;
+    }
+    taken.slot = *std::move(slot);
+    taken.request =
+        taken.job->Request(taken.index, taken.slot.evaluator_version);
+    ++taken_of[taken.job];
+    batch.push_back(std::move(taken));
+  }
+  return batch;
+}
+
+void JobManager::Send(const Taken& taken) {
+  int max_trial_seconds = 0;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    max_trial_seconds = taken.job->status().spec().recipe().max_trial_seconds();
+  }
+  const std::chrono::milliseconds deadline =
+      max_trial_seconds > 0
+          ? std::chrono::seconds(max_trial_seconds) + options_.deadline_margin
+          : options_.default_deadline;
+  const std::string trial_id = taken.trial_id;
+  const int attempt = taken.request.attempt();
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    ++outstanding_;
+  }
+  std::shared_ptr<Evaluation> evaluation = options_.client->Start(
+      taken.slot.address, taken.request, deadline,
+      {.on_progress =
+           [this, trial_id, attempt](const v1::TrialProgress& progress) {
+             Post(ProgressEvent{.trial_id = trial_id,
+                                .attempt = attempt,
+                                .progress = progress});
+           },
+       .on_done =
+           [this, trial_id,
+            attempt](absl::StatusOr<v1::EvaluateEvent> outcome) {
+             absl::MutexLock lock(&inbox_mu_);
+             inbox_.push_back(Outcome{.trial_id = trial_id,
+                                      .attempt = attempt,
+                                      .outcome = std::move(outcome)});
+             --outstanding_;
+           }});
+  running_[trial_id] = Running{.job_id = taken.job->id(),
+                               .index = taken.index,
+                               .attempt = attempt,
+                               .worker = taken.slot.worker,
+                               .lease_id = taken.slot.lease_id,
+                               .evaluation = std::move(evaluation),
+                               .dispatched = Now()};
+  if (options_.metrics) {
+    options_.metrics->dispatch_latency_seconds.Observe(
+        absl::ToDoubleSeconds(Now() - taken.taken));
+  }
+}
+
+std::vector<std::optional<v1::EvaluationResult>> JobManager::LookupCache(
+    const std::vector<Taken>& batch) {
   ControllerMetrics* m = options_.metrics;
+  std::vector<std::optional<v1::EvaluationResult>> results(batch.size());
   if (Now() < store_retry_at_) {
     // The store is failing: do not wait on it for every trial.
-    if (m) m->cache_requests.Labels({"error"}).Increment();
-    return std::nullopt;
+    if (m) m->cache_requests.Labels({"error"}).Increment(batch.size());
+    return results;
   }
-  if (request.export_model() && options_.artifact_dir.empty()) {
-    return std::nullopt;  // An export must leave a model here.
-  }
+  std::vector<std::string> keys;
+  for (const Taken& taken : batch) keys.push_back(taken.request.cache_key());
   const absl::Time start = Now();
-  absl::StatusOr<std::optional<v1::EvaluationResult>> cached =
-      options_.store->GetCachedResult(request.cache_key());
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>> cached =
+      options_.store->GetCachedResults(keys);
   if (m) m->cache_lookup_seconds.Observe(absl::ToDoubleSeconds(Now() - start));
   if (!cached.ok()) {
     if (m) {
-      m->cache_requests.Labels({"error"}).Increment();
+      m->cache_requests.Labels({"error"}).Increment(batch.size());
       m->store_errors.Increment();
     }
-    return std::nullopt;
+    return results;
   }
-  std::optional<v1::EvaluationResult> result = *std::move(cached);
-  if (result.has_value() && request.export_model()) {
-    std::error_code error;
-    const std::string path = absl::StrCat(options_.artifact_dir, "/",
-                                          result->artifact_sha256(), ".pt");
-    if (result->artifact_sha256().empty() ||
-        !std::filesystem::is_regular_file(path, error)) {
-      result.reset();  // The model is gone: export again.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::optional<v1::EvaluationResult>& result = (*cached)[i];
+    if (result.has_value() && batch[i].request.export_model()) {
+      // An export is answered only while its model is here to download.
+      std::error_code error;
+      const std::string path = absl::StrCat(options_.artifact_dir, "/",
+                                            result->artifact_sha256(), ".pt");
+      if (options_.artifact_dir.empty() || result->artifact_sha256().empty() ||
+          !std::filesystem::is_regular_file(path, error)) {
+        result.reset();
+      }
     }
+    if (m) m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();
+    results[i] = std::move(result);
   }
-  if (m) m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();
-  return result;
+  return results;
 }
 
-bool JobManager::WriteStore() {
-  if (Now() < store_retry_at_) return false;
+bool JobManager::WriteStore(bool force) {
+  const absl::Time now = Now();
+  if (now < store_retry_at_) return false;
   absl::Status failure;
-  while (!cache_puts_.empty() && failure.ok()) {
-    failure = options_.store->PutCachedResult(cache_puts_.back().first,
-                                              cache_puts_.back().second);
-    if (failure.ok()) cache_puts_.pop_back();
+  if (!cache_puts_.empty()) {
+    failure = options_.store->PutCachedResults(cache_puts_);
+    if (failure.ok()) cache_puts_.clear();
   }
+  // Job changes go out together at most every commit_interval (a strategy
+  // checkpoint grows with the job), or at once when asked.
+  if (failure.ok() && !force &&
+      now - last_commit_ < absl::FromChrono(options_.commit_interval)) {
+    return true;
+  }
+  if (failure.ok()) last_commit_ = now;
   std::vector<Job*> jobs;
   {
     absl::ReaderMutexLock lock(&mu_);

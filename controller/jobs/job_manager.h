@@ -75,6 +75,10 @@ class JobManager {
     // How often the scheduler wakes without events (worker expiry, wall
     // limits, write retries).
     std::chrono::milliseconds tick{50};
+    // Jobs' changes (status, trials, checkpoint) are written together at
+    // most this often; cancellations at once. Results reach the cache every
+    // round regardless.
+    std::chrono::milliseconds commit_interval{100};
     // Backoff between store write retries: doubles from min to max.
     std::chrono::milliseconds min_store_backoff{100};
     std::chrono::milliseconds max_store_backoff{5000};
@@ -188,14 +192,27 @@ class JobManager {
   void StopTrials(Job& job, const std::vector<int64_t>& indices);
   // Frees the trial's slot and forgets its evaluation.
   void ForgetRunning(const std::string& trial_id, WorkerPool::Outcome outcome);
+  // A trial taken for a slot, about to be looked up and sent.
+  struct Taken {
+    absl::Time taken;
+    Job* job = nullptr;
+    int64_t index = 0;
+    std::string trial_id;
+    WorkerPool::Slot slot;
+    v1::EvaluateRequest request;
+  };
   void Dispatch();
-  // The cached result for the request, or nullopt (a miss, a store error,
-  // or an export whose model is not in the artifact directory).
-  std::optional<v1::EvaluationResult> LookupCache(
-      const v1::EvaluateRequest& request);
+  // A trial for every free slot, each marked dispatched.
+  std::vector<Taken> TakeTrials();
+  void Send(const Taken& taken);
+  // The cached results of the batch, in order: nullopt for a miss, a store
+  // error, or an export whose model is not in the artifact directory.
+  std::vector<std::optional<v1::EvaluationResult>> LookupCache(
+      const std::vector<Taken>& batch);
   void AdvanceJobs();
-  // Writes cache puts and job updates; false when the store failed.
-  bool WriteStore();
+  // Writes cache puts, and job updates when commit_interval has passed or
+  // `force`; false when the store failed.
+  bool WriteStore(bool force = false);
   void NotifyWatchers();
   Job* FindJob(const std::string& job_id) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Time Now() const { return absl::Now(); }
@@ -210,7 +227,8 @@ class JobManager {
   std::map<std::string, Running> running_;
   // Workers each queued-again trial failed on, avoided when it goes again.
   std::map<std::string, std::set<std::string>> failed_on_;
-  std::vector<std::pair<std::string, v1::EvaluationResult>> cache_puts_;
+  std::vector<Store::CacheEntry> cache_puts_;
+  absl::Time last_commit_ = absl::InfinitePast();
   absl::Time store_retry_at_ = absl::InfinitePast();
   std::chrono::milliseconds store_backoff_{0};
   std::map<std::string, int64_t> notified_;  // Job → last sequence notified.

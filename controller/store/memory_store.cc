@@ -22,18 +22,36 @@ void SortTrials(std::vector<v1::TrialRecord>* trials) {
             [](const auto& a, const auto& b) { return a.index() < b.index(); });
 }
 
-absl::StatusOr<std::optional<v1::EvaluationResult>>
-MemoryStore::GetCachedResult(const std::string& cache_key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto it = cache_.find(cache_key);
-  if (it == cache_.end()) return std::nullopt;
-  return it->second;
+absl::StatusOr<std::optional<v1::EvaluationResult>> Store::GetCachedResult(
+    const std::string& cache_key) {
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>> results =
+      GetCachedResults({cache_key});
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
 }
 
-absl::Status MemoryStore::PutCachedResult(const std::string& cache_key,
-                                          const v1::EvaluationResult& result) {
+absl::Status Store::PutCachedResult(const std::string& cache_key,
+                                    const v1::EvaluationResult& result) {
+  return PutCachedResults({{cache_key, result}});
+}
+
+absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+MemoryStore::GetCachedResults(const std::vector<std::string>& cache_keys) {
   std::lock_guard<std::mutex> lock(mu_);
-  cache_[cache_key] = result;
+  std::vector<std::optional<v1::EvaluationResult>> results;
+  for (const std::string& key : cache_keys) {
+    const auto it = cache_.find(key);
+    results.push_back(it == cache_.end()
+                          ? std::nullopt
+                          : std::optional<v1::EvaluationResult>(it->second));
+  }
+  return results;
+}
+
+absl::Status MemoryStore::PutCachedResults(
+    const std::vector<CacheEntry>& entries) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, result] : entries) cache_[key] = result;
   return absl::OkStatus();
 }
 

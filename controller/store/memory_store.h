@@ -12,10 +12,10 @@ namespace nasprune::controller {
 
 class MemoryStore : public Store {
  public:
-  absl::StatusOr<std::optional<v1::EvaluationResult>> GetCachedResult(
-      const std::string& cache_key) override;
-  absl::Status PutCachedResult(const std::string& cache_key,
-                               const v1::EvaluationResult& result) override;
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+  GetCachedResults(const std::vector<std::string>& cache_keys) override;
+  absl::Status PutCachedResults(
+      const std::vector<CacheEntry>& entries) override;
   absl::Status CreateJob(const v1::JobStatus& job) override;
   absl::StatusOr<v1::JobStatus> GetJob(const std::string& job_id) override;
   absl::StatusOr<std::vector<v1::JobStatus>> ListJobs() override;

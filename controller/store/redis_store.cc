@@ -70,16 +70,42 @@ std::string RedisStore::CheckpointKey(const std::string& job_id) const {
   return absl::StrCat(options_.key_prefix, "job:", job_id, ":checkpoint");
 }
 
-absl::StatusOr<std::optional<v1::EvaluationResult>> RedisStore::GetCachedResult(
-    const std::string& cache_key) {
-  return GetOptional<v1::EvaluationResult>(CacheKey(cache_key));
+absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+RedisStore::GetCachedResults(const std::vector<std::string>& cache_keys) {
+  std::vector<std::optional<v1::EvaluationResult>> results;
+  if (cache_keys.empty()) return results;
+  std::vector<std::string> command = {"MGET"};
+  for (const std::string& key : cache_keys) command.push_back(CacheKey(key));
+  absl::StatusOr<Reply> reply = client_->Command(command);
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != cache_keys.size()) {
+    return absl::InternalError(absl::StrCat("MGET of ", cache_keys.size(),
+                                            " keys answered ",
+                                            reply->elements.size()));
+  }
+  for (size_t i = 0; i < cache_keys.size(); ++i) {
+    const Reply& element = reply->elements[i];
+    if (element.type == Reply::Type::kNil) {
+      results.push_back(std::nullopt);
+      continue;
+    }
+    absl::StatusOr<v1::EvaluationResult> result =
+        Parse<v1::EvaluationResult>(element.string, command[i + 1]);
+    if (!result.ok()) return result.status();
+    results.push_back(*std::move(result));
+  }
+  return results;
 }
 
-absl::Status RedisStore::PutCachedResult(const std::string& cache_key,
-                                         const v1::EvaluationResult& result) {
-  return client_
-      ->Command({"SET", CacheKey(cache_key), result.SerializeAsString()})
-      .status();
+absl::Status RedisStore::PutCachedResults(
+    const std::vector<CacheEntry>& entries) {
+  if (entries.empty()) return absl::OkStatus();
+  std::vector<std::string> command = {"MSET"};
+  for (const auto& [key, result] : entries) {
+    command.push_back(CacheKey(key));
+    command.push_back(result.SerializeAsString());
+  }
+  return client_->Command(command).status();
 }
 
 absl::Status RedisStore::CreateJob(const v1::JobStatus& job) {

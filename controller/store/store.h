@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,11 +35,19 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // The cached result of an evaluation, or nullopt.
-  virtual absl::StatusOr<std::optional<v1::EvaluationResult>> GetCachedResult(
-      const std::string& cache_key) = 0;
-  virtual absl::Status PutCachedResult(const std::string& cache_key,
-                                       const v1::EvaluationResult& result) = 0;
+  // The cached results of evaluations, in key order (nullopt for a miss);
+  // one round trip to Redis however many keys.
+  virtual absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+  GetCachedResults(const std::vector<std::string>& cache_keys) = 0;
+  // Writes results under their keys, in one round trip.
+  using CacheEntry = std::pair<std::string, v1::EvaluationResult>;
+  virtual absl::Status PutCachedResults(
+      const std::vector<CacheEntry>& entries) = 0;
+  // One key of the above.
+  absl::StatusOr<std::optional<v1::EvaluationResult>> GetCachedResult(
+      const std::string& cache_key);
+  absl::Status PutCachedResult(const std::string& cache_key,
+                               const v1::EvaluationResult& result);
 
   // Records a new job. ALREADY_EXISTS when its id is taken by another
   // record (creating the identical record again succeeds, so a retry is

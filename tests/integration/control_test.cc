@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cluster.h"
+#include "tests/testing/cluster.h"
 
 namespace nasprune::testing {
 namespace {

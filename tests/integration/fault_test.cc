@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "controller/store/redis_store.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cluster.h"
+#include "tests/testing/cluster.h"
 
 namespace nasprune::testing {
 namespace {

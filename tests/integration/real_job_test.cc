@@ -11,7 +11,7 @@
 #include "common/canonical/canonical.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "tests/integration/cluster.h"
+#include "tests/testing/cluster.h"
 
 namespace nasprune::testing {
 namespace {

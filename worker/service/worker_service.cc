@@ -12,35 +12,57 @@ namespace {
 
 constexpr auto kClientCheck = std::chrono::milliseconds(20);
 
-// Cancels `canceller` when the client goes away, until destroyed.
-class ClientWatch {
- public:
-  ClientWatch(grpc::ServerContext* context, Canceller* canceller)
-      : thread_([this, context, canceller] {
-          std::unique_lock<std::mutex> lock(mu_);
-          while (!done_) {
-            if (context->IsCancelled()) {
-              lock.unlock();
-              canceller->Cancel();
-              return;
+}  // namespace
+
+ClientWatcher::ClientWatcher()
+    : thread_([this] {
+        std::unique_lock<std::mutex> lock(mu_);
+        while (!stopping_) {
+          for (auto& [id, watched] : watched_) {
+            if (!watched.fired && watched.context->IsCancelled()) {
+              watched.fired = true;
+              watched.canceller->Cancel();
             }
-            cv_.wait_for(lock, kClientCheck);
           }
-        }) {}
-  ~ClientWatch() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+          cv_.wait_for(lock, kClientCheck);
+        }
+      }) {}
+
+ClientWatcher::~ClientWatcher() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
   }
+  cv_.notify_all();
+  thread_.join();
+}
+
+int64_t ClientWatcher::Watch(grpc::ServerContext* context,
+                             Canceller* canceller) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t id = next_id_++;
+  watched_[id] = {.context = context, .canceller = canceller};
+  return id;
+}
+
+void ClientWatcher::Unwatch(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  watched_.erase(id);
+}
+
+namespace {
+
+// Watches one call for as long as it lives.
+class ScopedWatch {
+ public:
+  ScopedWatch(ClientWatcher& watcher, grpc::ServerContext* context,
+              Canceller* canceller)
+      : watcher_(watcher), id_(watcher.Watch(context, canceller)) {}
+  ~ScopedWatch() { watcher_.Unwatch(id_); }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
+  ClientWatcher& watcher_;
+  const int64_t id_;
 };
 
 }  // namespace
@@ -72,7 +94,7 @@ grpc::Status WorkerServiceImpl::Evaluate(
 
   absl::StatusOr<v1::EvaluationResult> result;
   {
-    ClientWatch watch(context, canceller->get());
+    ScopedWatch watch(watcher_, context, canceller->get());
     result = evaluate_(
         *request,
         [&](const v1::TrialProgress& progress) {

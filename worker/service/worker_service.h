@@ -7,8 +7,13 @@
 // slots. This is the edge: the evaluation itself sees no gRPC type, and
 // statuses are converted once here.
 
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "nasprune/v1/worker.grpc.pb.h"
@@ -38,6 +43,32 @@ using EvaluateFn = std::function<absl::StatusOr<v1::EvaluationResult>(
 // memory for this genome) and DEADLINE_EXCEEDED (the recipe's time limit).
 bool IsDeterministicFailure(absl::StatusCode code);
 
+// Cancels evaluations whose caller went away: one thread checks every
+// watched call every 20 ms (the sync API has no cancellation callback), so
+// no evaluation pays for a thread of its own. Thread-safe.
+class ClientWatcher {
+ public:
+  ClientWatcher();
+  ~ClientWatcher();
+  // Cancels `canceller` once `context` is cancelled, until Unwatch (after
+  // which neither is touched). Both must outlive the watch.
+  int64_t Watch(grpc::ServerContext* context, Canceller* canceller);
+  void Unwatch(int64_t id);
+
+ private:
+  struct Watched {
+    grpc::ServerContext* context = nullptr;
+    Canceller* canceller = nullptr;
+    bool fired = false;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  int64_t next_id_ = 1;
+  std::map<int64_t, Watched> watched_;
+  std::thread thread_;  // Last: starts once the rest exists.
+};
+
 class WorkerServiceImpl final : public v1::Worker::Service {
  public:
   // `slots` must outlive the service.
@@ -58,6 +89,7 @@ class WorkerServiceImpl final : public v1::Worker::Service {
   const WorkerIdentity identity_;
   SlotTable* const slots_;
   const EvaluateFn evaluate_;
+  ClientWatcher watcher_;
   const std::chrono::steady_clock::time_point start_ =
       std::chrono::steady_clock::now();
 };

@@ -25,15 +25,15 @@ class FlakyStore final : public Store {
   std::atomic<bool> down{false};
   MemoryStore inner;
 
-  absl::StatusOr<std::optional<v1::EvaluationResult>> GetCachedResult(
-      const std::string& key) override {
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+  GetCachedResults(const std::vector<std::string>& keys) override {
     if (down) return absl::UnavailableError("down");
-    return inner.GetCachedResult(key);
+    return inner.GetCachedResults(keys);
   }
-  absl::Status PutCachedResult(const std::string& key,
-                               const v1::EvaluationResult& result) override {
+  absl::Status PutCachedResults(
+      const std::vector<CacheEntry>& entries) override {
     if (down) return absl::UnavailableError("down");
-    return inner.PutCachedResult(key, result);
+    return inner.PutCachedResults(entries);
   }
   absl::Status CreateJob(const v1::JobStatus& job) override {
     if (down) return absl::UnavailableError("down");
@@ -69,6 +69,7 @@ class JobManagerTest : public ::testing::Test {
                             .pool = pool_.get(),
                             .client = &client_,
                             .metrics = &metrics_,
+                            .commit_interval = std::chrono::milliseconds(0),
                             .min_store_backoff = std::chrono::milliseconds(0),
                             .max_store_backoff = std::chrono::milliseconds(0)});
     EXPECT_TRUE(manager.ok()) << manager.status();

@@ -77,6 +77,27 @@ TEST_P(StoreContract, CacheMissesThenHits) {
   EXPECT_TRUE(MessageDifferencer::Equals(**hit, result));
 }
 
+TEST_P(StoreContract, CacheReadsAndWritesManyKeysInOrder) {
+  std::vector<Store::CacheEntry> entries;
+  for (int i = 0; i < 3; ++i) {
+    v1::EvaluationResult result;
+    result.set_val_accuracy(0.1 * (i + 1));
+    entries.push_back({"many-" + std::to_string(i), result});
+  }
+  ASSERT_TRUE(store_->PutCachedResults(entries).ok());
+  auto results =
+      store_->GetCachedResults({"many-2", "absent", "many-0", "many-1"});
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 4u);
+  ASSERT_TRUE((*results)[0].has_value());
+  EXPECT_DOUBLE_EQ((*results)[0]->val_accuracy(), 0.3);
+  EXPECT_FALSE((*results)[1].has_value());
+  EXPECT_DOUBLE_EQ((*results)[2]->val_accuracy(), 0.1);
+  EXPECT_DOUBLE_EQ((*results)[3]->val_accuracy(), 0.2);
+  EXPECT_TRUE(store_->GetCachedResults({})->empty());
+  EXPECT_TRUE(store_->PutCachedResults({}).ok());
+}
+
 TEST_P(StoreContract, JobsAreCreatedOnceAndListedOldestFirst) {
   ASSERT_TRUE(store_->CreateJob(Job("job-b", 20)).ok());
   ASSERT_TRUE(store_->CreateJob(Job("job-a", 30)).ok());

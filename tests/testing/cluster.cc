@@ -1,4 +1,4 @@
-#include "tests/integration/cluster.h"
+#include "tests/testing/cluster.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -98,7 +98,7 @@ bool Cluster::StartController() {
 
 void Cluster::KillController(int signal) { controller_.Kill(signal); }
 
-int Cluster::AddWorker(const WorkerOptions& options) {
+int Cluster::LaunchWorker(const WorkerOptions& options) {
   Worker worker;
   worker.name = absl::StrCat("worker-", workers_.size());
   worker.port = FreePort();
@@ -129,20 +129,38 @@ int Cluster::AddWorker(const WorkerOptions& options) {
   worker.process->Start(argv, absl::StrCat(dir_, "/", worker.name, ".log"));
   workers_.push_back(std::move(worker));
   const int index = static_cast<int>(workers_.size()) - 1;
-  // It registers as soon as it serves (and says so in its log); a
-  // heartbeat later it surely has. Asking it over gRPC before it listens
-  // would put the channel into a reconnect backoff of seconds.
-  Worker& added = workers_.back();
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (added.process->Log().find("serving") == std::string::npos &&
-         added.process->Running() && std::chrono::steady_clock::now() < end) {
+  return index;
+}
+
+void Cluster::AwaitWorker(int index) {
+  // It registers as soon as it serves (and says so in its log). Asking it
+  // over gRPC before it listens would put the channel into a reconnect
+  // backoff of seconds.
+  Worker& worker = workers_[index];
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (worker.process->Log().find("serving") == std::string::npos &&
+         worker.process->Running() && std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  added.stub =
-      v1::Worker::NewStub(Channel(absl::StrCat("127.0.0.1:", added.port)));
+  worker.stub =
+      v1::Worker::NewStub(Channel(absl::StrCat("127.0.0.1:", worker.port)));
+}
+
+int Cluster::AddWorker(const WorkerOptions& options) {
+  const int index = LaunchWorker(options);
+  AwaitWorker(index);
+  // A heartbeat later it has surely registered.
   std::this_thread::sleep_for(
       std::chrono::milliseconds(heartbeat_interval_ms_));
   return index;
+}
+
+void Cluster::AddWorkers(int count, const WorkerOptions& options) {
+  std::vector<int> added;
+  for (int i = 0; i < count; ++i) added.push_back(LaunchWorker(options));
+  for (int index : added) AwaitWorker(index);
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(heartbeat_interval_ms_));
 }
 
 void Cluster::KillWorker(int index, int signal) {
@@ -203,11 +221,11 @@ absl::StatusOr<v1::JobStatus> Cluster::WaitForJob(
 }
 
 absl::StatusOr<std::vector<v1::TrialRecord>> Cluster::Trials(
-    const std::string& job_id) {
+    const std::string& job_id, int page_size) {
   std::vector<v1::TrialRecord> trials;
   v1::ListTrialsRequest request;
   request.set_job_id(job_id);
-  request.set_page_size(7);  // Several pages: pagination is exercised too.
+  request.set_page_size(page_size);
   for (;;) {
     v1::ListTrialsResponse response;
     grpc::ClientContext context;

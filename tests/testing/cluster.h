@@ -1,5 +1,5 @@
-#ifndef NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_
-#define NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_
+#ifndef NASPRUNE_TESTS_TESTING_CLUSTER_H_
+#define NASPRUNE_TESTS_TESTING_CLUSTER_H_
 
 // A whole nasprune service on loopback for integration tests, every part a
 // real process: redis-server (AOF on, its own temp directory), one
@@ -42,11 +42,14 @@ class Cluster {
   // Adds a worker registered with the controller; its index. Returns once
   // the worker answers and has had time to register.
   int AddWorker(const WorkerOptions& options);
+  // Adds `count` alike workers, started together.
+  void AddWorkers(int count, const WorkerOptions& options);
   void KillWorker(int index, int signal);
   RedisServer& redis() { return redis_; }
   const std::string& dir() const { return dir_; }
   std::string artifact_dir() const { return dir_ + "/artifacts"; }
   std::string ControllerLog() const { return controller_.Log(); }
+  pid_t controller_pid() const { return controller_.pid(); }
 
   v1::NasController::Stub& api() { return *api_; }
 
@@ -59,13 +62,19 @@ class Cluster {
   absl::StatusOr<v1::JobStatus> WaitForJob(
       const std::string& job_id, std::chrono::milliseconds timeout,
       const std::function<bool(const v1::JobStatus&)>& done = nullptr);
-  // Every trial, all pages.
-  absl::StatusOr<std::vector<v1::TrialRecord>> Trials(
-      const std::string& job_id);
+  // Every trial, all pages of `page_size` (small by default, so that tests
+  // exercise pagination).
+  absl::StatusOr<std::vector<v1::TrialRecord>> Trials(const std::string& job_id,
+                                                      int page_size = 7);
   // The worker's own account (Worker.Status).
   absl::StatusOr<v1::WorkerStatus> WorkerStatus(int index);
 
  private:
+  // Starts a worker process; its index.
+  int LaunchWorker(const WorkerOptions& options);
+  // Waits until the worker serves, and dials it.
+  void AwaitWorker(int index);
+
   struct Worker {
     std::string name;
     int port = 0;
@@ -84,4 +93,4 @@ class Cluster {
 
 }  // namespace nasprune::testing
 
-#endif  // NASPRUNE_TESTS_INTEGRATION_CLUSTER_H_
+#endif  // NASPRUNE_TESTS_TESTING_CLUSTER_H_
