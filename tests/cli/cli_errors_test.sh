@@ -39,6 +39,13 @@ expect bad_count 2 '--count: Value 0 not in range 1 to 100000' -- sample example
 printf 'arch:\n  stem: {channels: 8, kernel: 4, activation: relu}\n' > "$dir/genome.yaml"
 expect bad_genome 2 'arch.stem.kernel: 4 not in {3, 5, 7}; arch.stages: has 0 entries; allowed [1, 6]' -- cost "$dir/genome.yaml"
 
+# Service commands: the spec is checked before dialling; an unreachable
+# controller is named.
+expect submit_bad_spec 2 'ranges.yaml: budget.max_trials: -3 is outside' -- submit "$dir/ranges.yaml" --controller 127.0.0.1:1
+expect submit_unreachable 1 'controller at 127.0.0.1:1' -- submit examples/pruning-only.yaml --controller 127.0.0.1:1
+expect export_needs_output 2 '--output is required' -- export some-job/0
+expect export_unreachable 1 'controller at 127.0.0.1:1' -- export some-job/0 --output "$dir/m.pt" --controller 127.0.0.1:1
+
 if [[ $failures -gt 0 ]]; then
   echo "$failures check(s) failed"
   exit 1
