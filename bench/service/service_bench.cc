@@ -72,17 +72,6 @@ double Quantile(std::vector<double> values, double q) {
   return values[i];
 }
 
-std::string JobSpec(const std::string& name, const std::string& strategy,
-                    int trials) {
-  const std::string params = strategy == "evolution"
-                                 ? "{population_size: 100, sample_size: 10}"
-                                 : "{}";
-  return absl::StrCat("name: ", name, "\ndataset: {name: fashion-mnist}\n",
-                      "strategy: {", strategy, ": ", params, "}\n",
-                      "budget: {max_trials: ", trials, "}\n",
-                      "recipe: {epochs: 1}\nseed: 1\nexport: {top_k: 0}\n");
-}
-
 struct Run {
   double wall_seconds = 0;
   double controller_cpu_seconds = 0;
@@ -99,8 +88,12 @@ bool RunJob(int workers, int slots, int delay_ms, const std::string& strategy,
   }
   cluster.AddWorkers(workers, {.slots = slots, .synthetic_delay_ms = delay_ms});
   const double cpu_before = CpuSeconds(cluster.controller_pid());
+  const std::string params = strategy == "evolution"
+                                 ? "{population_size: 100, sample_size: 10}"
+                                 : "{}";
   absl::StatusOr<v1::JobStatus> job =
-      cluster.Submit(JobSpec("bench", strategy, trials));
+      cluster.Submit(nasprune::testing::SyntheticJobSpec(
+          "bench", absl::StrCat(strategy, ": ", params), trials));
   if (!job.ok()) {
     std::cerr << "submit: " << job.status() << "\n";
     return false;

@@ -166,6 +166,15 @@ Job* JobManager::FindJob(const std::string& job_id) {
   return it == jobs_.end() ? nullptr : it->second.get();
 }
 
+absl::StatusOr<Job*> JobManager::RequireJob(const std::string& job_id) {
+  if (absl::Status s = RequireJobId(job_id); !s.ok()) return s;
+  Job* job = FindJob(job_id);
+  if (job == nullptr) {
+    return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id, "\""));
+  }
+  return job;
+}
+
 // ---------------------------------------------------------------------------
 // The API.
 
@@ -244,14 +253,10 @@ absl::StatusOr<v1::JobStatus> JobManager::Submit(
 
 absl::StatusOr<v1::JobStatus> JobManager::GetJob(
     const v1::GetJobRequest& request) {
-  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(request.job_id());
-  if (job == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
-  }
-  return job->status();
+  absl::StatusOr<Job*> job = RequireJob(request.job_id());
+  if (!job.ok()) return job.status();
+  return (*job)->status();
 }
 
 absl::StatusOr<v1::ListJobsResponse> JobManager::ListJobs(
@@ -295,12 +300,9 @@ void JobManager::CancelJob(
   }
   {
     absl::ReaderMutexLock lock(&mu_);
-    Job* job = FindJob(request.job_id());
-    if (job == nullptr) {
-      return done(absl::NotFoundError(
-          absl::StrCat("job_id: no job \"", request.job_id(), "\"")));
-    }
-    if (job->final()) return done(job->status());
+    absl::StatusOr<Job*> job = RequireJob(request.job_id());
+    if (!job.ok()) return done(job.status());
+    if ((*job)->final()) return done((*job)->status());
   }
   // The scheduler applies it and writes it before answering.
   Post(CancelCommand{.job_id = request.job_id(),
@@ -335,13 +337,10 @@ absl::StatusOr<v1::ListTrialsResponse> JobManager::ListTrials(
   if (!filter.ok()) return filter.status();
   const std::set<int>& states = *filter;
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(request.job_id());
-  if (job == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
-  }
+  absl::StatusOr<Job*> job = RequireJob(request.job_id());
+  if (!job.ok()) return job.status();
   v1::ListTrialsResponse response;
-  const std::vector<v1::TrialRecord>& trials = job->trials();
+  const std::vector<v1::TrialRecord>& trials = (*job)->trials();
   for (int64_t i = *from; i < static_cast<int64_t>(trials.size()); ++i) {
     if (!states.empty() && !states.contains(trials[i].state())) continue;
     if (response.trials_size() == page_size) {
@@ -355,14 +354,10 @@ absl::StatusOr<v1::ListTrialsResponse> JobManager::ListTrials(
 
 absl::StatusOr<v1::ParetoFront> JobManager::GetParetoFront(
     const v1::GetParetoFrontRequest& request) {
-  if (absl::Status s = RequireJobId(request.job_id()); !s.ok()) return s;
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(request.job_id());
-  if (job == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("job_id: no job \"", request.job_id(), "\""));
-  }
-  return job->ParetoFront();
+  absl::StatusOr<Job*> job = RequireJob(request.job_id());
+  if (!job.ok()) return job.status();
+  return (*job)->ParetoFront();
 }
 
 absl::StatusOr<JobManager::ModelFile> JobManager::GetModel(
@@ -409,12 +404,10 @@ absl::StatusOr<JobManager::ModelFile> JobManager::GetModel(
 
 absl::StatusOr<int64_t> JobManager::Subscribe(const std::string& job_id,
                                               std::function<void()> notify) {
-  if (absl::Status s = RequireJobId(job_id); !s.ok()) return s;
   {
     absl::ReaderMutexLock lock(&mu_);
-    if (FindJob(job_id) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("job_id: no job \"", job_id, "\""));
+    if (absl::StatusOr<Job*> job = RequireJob(job_id); !job.ok()) {
+      return job.status();
     }
   }
   absl::MutexLock lock(&subscribers_mu_);
@@ -435,15 +428,13 @@ absl::StatusOr<JobManager::Events> JobManager::ReadEvents(
         absl::StrCat("after_sequence: ", after_sequence, " is negative"));
   }
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(job_id);
-  if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("job_id: no job \"", job_id, "\""));
-  }
+  absl::StatusOr<Job*> job = RequireJob(job_id);
+  if (!job.ok()) return job.status();
   Events events;
-  events.events = job->EventsAfter(after_sequence, max);
+  events.events = (*job)->EventsAfter(after_sequence, max);
   const int64_t last =
       events.events.empty() ? after_sequence : events.events.back().sequence();
-  events.ended = job->final() && last >= job->last_sequence();
+  events.ended = (*job)->final() && last >= (*job)->last_sequence();
   return events;
 }
 
@@ -493,17 +484,16 @@ void JobManager::Round(std::vector<Message>& messages) {
   WriteStore(/*force=*/!cancels.empty());
   for (CancelCommand& cancel : cancels) {
     absl::ReaderMutexLock lock(&mu_);
-    Job* job = FindJob(cancel.job_id);
-    if (job == nullptr) {
-      cancel.done(absl::NotFoundError(
-          absl::StrCat("job_id: no job \"", cancel.job_id, "\"")));
-    } else if (job->unwritten()) {
+    absl::StatusOr<Job*> job = RequireJob(cancel.job_id);
+    if (!job.ok()) {
+      cancel.done(job.status());
+    } else if ((*job)->unwritten()) {
       cancel.done(absl::UnavailableError(absl::StrCat(
           "job ", cancel.job_id,
           " is cancelled, but the store cannot take the write yet; it is "
           "retried")));
     } else {
-      cancel.done(job->status());
+      cancel.done((*job)->status());
     }
   }
   NotifyWatchers();

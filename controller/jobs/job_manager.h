@@ -215,6 +215,10 @@ class JobManager {
   bool WriteStore(bool force = false);
   void NotifyWatchers();
   Job* FindJob(const std::string& job_id) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The job, or INVALID_ARGUMENT for an empty id and NOT_FOUND for an
+  // unknown one (both naming job_id).
+  absl::StatusOr<Job*> RequireJob(const std::string& job_id)
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Time Now() const { return absl::Now(); }
 
   const Options options_;

@@ -2,25 +2,10 @@
 # Runs the real `nasprune` binary on bad input as a user would and checks the
 # exit status and message. Usage: cli_errors_test.sh PATH/TO/nasprune
 set -u
-cli=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-failures=0
-
-expect() {  # expect NAME WANT_STATUS WANT_SUBSTRING -- ARGS...
-  local name=$1 want_status=$2 want=$3
-  shift 4
-  local output status
-  output=$("$cli" "$@" 2>&1)
-  status=$?
-  if [[ $status -ne $want_status || "$output" != *"$want"* ]]; then
-    echo "FAIL $name: status $status (want $want_status), output:"
-    echo "$output"
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+binary=$1
+source "$(dirname "$0")/../testing/expect.sh"
 
 printf 'name: x\ndataset: {name: fashion-mnist}\nrecipe: {epochz: 3}\n' > "$dir/unknown.yaml"
 expect unknown_field 2 'unknown.yaml:3:10: recipe.epochz: unknown field; did you mean "epochs"?' -- validate "$dir/unknown.yaml"
@@ -46,7 +31,4 @@ expect submit_unreachable 1 'controller at 127.0.0.1:1' -- submit examples/pruni
 expect export_needs_output 2 '--output is required' -- export some-job/0
 expect export_unreachable 1 'controller at 127.0.0.1:1' -- export some-job/0 --output "$dir/m.pt" --controller 127.0.0.1:1
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
+finish

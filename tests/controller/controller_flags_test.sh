@@ -3,25 +3,10 @@
 # rejected with exit status 2 and a message naming the flag, before anything
 # starts. Usage: controller_flags_test.sh PATH/TO/nasprune-controller
 set -u
-controller=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-failures=0
-
-expect() {  # expect NAME WANT_STATUS WANT_SUBSTRING -- ARGS...
-  local name=$1 want_status=$2 want=$3
-  shift 4
-  local output status
-  output=$(timeout 20 "$controller" "$@" 2>&1)
-  status=$?
-  if [[ $status -ne $want_status || "$output" != *"$want"* ]]; then
-    echo "FAIL $name: status $status (want $want_status), output:"
-    echo "$output"
-    failures=$((failures + 1))
-  else
-    echo "ok   $name"
-  fi
-}
+binary=$1
+source "$(dirname "$0")/../testing/expect.sh"
 
 expect listen 2 '--listen: "nowhere" is not HOST:PORT' -- --listen nowhere
 expect listen_port 2 '--listen: "127.0.0.1:70000" is not HOST:PORT with a port in [1, 65535]' -- --listen 127.0.0.1:70000
@@ -36,7 +21,4 @@ expect unknown_flag 2 'The following argument was not expected: --nope' -- --nop
 # A Redis that is not there: the controller cannot start.
 expect no_redis 1 'redis at 127.0.0.1:1' -- --redis 127.0.0.1:1 --artifact-dir "$dir/a" --redis-timeout-ms 200
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
+finish

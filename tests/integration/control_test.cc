@@ -13,20 +13,8 @@ namespace nasprune::testing {
 namespace {
 
 std::string Job(const std::string& name, int max_trials) {
-  return absl::StrCat(R"(
-name: )",
-                      name, R"(
-dataset:
-  name: fashion-mnist
-strategy:
-  random: {}
-budget:
-  max_trials: )",
-                      max_trials, R"(
-seed: 5
-export:
-  top_k: 0
-)");
+  return SyntheticJobSpec(name, "random: {}", max_trials, /*epochs=*/1,
+                          /*seed=*/5);
 }
 
 int BusySlots(const v1::WorkerStatus& status) {

@@ -18,22 +18,9 @@ namespace nasprune::testing {
 namespace {
 
 std::string Job(const std::string& name, int max_trials) {
-  return absl::StrCat(R"(
-name: )",
-                      name, R"(
-dataset:
-  name: fashion-mnist
-strategy:
-  evolution: {population_size: 8, sample_size: 3}
-budget:
-  max_trials: )",
-                      max_trials, R"(
-recipe:
-  epochs: 2
-seed: 11
-export:
-  top_k: 0
-)");
+  return SyntheticJobSpec(name,
+                          "evolution: {population_size: 8, sample_size: 3}",
+                          max_trials, /*epochs=*/2, /*seed=*/11);
 }
 
 // Every trial final and SUCCEEDED, indices 0..n−1, each genome once.

@@ -37,6 +37,15 @@ void SetDeadline(grpc::ClientContext& context) {
 
 }  // namespace
 
+std::string SyntheticJobSpec(const std::string& name,
+                             const std::string& strategy, int max_trials,
+                             int epochs, int seed) {
+  return absl::StrCat(
+      "name: ", name, "\ndataset: {name: fashion-mnist}\n", "strategy: {",
+      strategy, "}\n", "budget: {max_trials: ", max_trials, "}\n",
+      "recipe: {epochs: ", epochs, "}\nseed: ", seed, "\nexport: {top_k: 0}\n");
+}
+
 Cluster::~Cluster() {
   for (Worker& worker : workers_) worker.process->Kill(SIGKILL);
   controller_.Kill(SIGKILL);

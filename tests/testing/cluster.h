@@ -21,6 +21,13 @@
 
 namespace nasprune::testing {
 
+// A job spec (YAML) for synthetic workers: Fashion-MNIST, `strategy` (a
+// StrategySpec in YAML flow style, e.g. "random: {}"), `max_trials`,
+// `epochs` per trial, no exports.
+std::string SyntheticJobSpec(const std::string& name,
+                             const std::string& strategy, int max_trials,
+                             int epochs = 1, int seed = 1);
+
 class Cluster {
  public:
   struct WorkerOptions {
