@@ -192,7 +192,9 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
   int port = 0;
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(),
                            &port);
-  w::WorkerServiceImpl service(identity, &slots, evaluate);
+  nasprune::metrics::Registry registry;
+  w::WorkerMetrics metrics(registry);
+  w::WorkerServiceImpl service(identity, &slots, evaluate, &metrics);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

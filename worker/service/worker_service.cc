@@ -74,10 +74,35 @@ bool IsDeterministicFailure(absl::StatusCode code) {
 }
 
 WorkerServiceImpl::WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
-                                     EvaluateFn evaluate)
+                                     EvaluateFn evaluate,
+                                     WorkerMetrics* metrics)
     : identity_(std::move(identity)),
       slots_(slots),
-      evaluate_(std::move(evaluate)) {}
+      evaluate_(std::move(evaluate)),
+      metrics_(metrics) {
+  CountSlots();
+}
+
+void WorkerServiceImpl::CountSlots() {
+  if (metrics_ == nullptr) return;
+  const int busy = static_cast<int>(slots_->Running().size());
+  metrics_->slots.Labels({"busy"}).Set(busy);
+  metrics_->slots.Labels({"free"}).Set(slots_->size() - busy);
+}
+
+void WorkerServiceImpl::Count(const char* outcome,
+                              std::chrono::steady_clock::time_point start,
+                              const absl::StatusOr<v1::EvaluationResult>& r) {
+  CountSlots();
+  if (metrics_ == nullptr) return;
+  metrics_->evaluations.Labels({outcome}).Increment();
+  metrics_->evaluation_duration_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  if (r.ok() && r->train_samples_per_second() > 0) {
+    metrics_->train_samples_per_second.Set(r->train_samples_per_second());
+  }
+}
 
 grpc::Status WorkerServiceImpl::Evaluate(
     grpc::ServerContext* context, const v1::EvaluateRequest* request,
@@ -88,9 +113,17 @@ grpc::Status WorkerServiceImpl::Evaluate(
   if (!request->has_genome()) {
     return ToGrpcStatus(absl::InvalidArgumentError("genome: required"));
   }
+  const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::shared_ptr<Canceller>> canceller =
       slots_->Acquire(request->trial_id());
-  if (!canceller.ok()) return ToGrpcStatus(canceller.status());
+  if (!canceller.ok()) {
+    if (metrics_ != nullptr &&
+        canceller.status().code() == absl::StatusCode::kResourceExhausted) {
+      metrics_->rejected.Increment();
+    }
+    return ToGrpcStatus(canceller.status());
+  }
+  CountSlots();
 
   absl::StatusOr<v1::EvaluationResult> result;
   {
@@ -107,8 +140,13 @@ grpc::Status WorkerServiceImpl::Evaluate(
   }
   if (!result.ok() && result.status().code() == absl::StatusCode::kCancelled) {
     slots_->Release(request->trial_id(), SlotTable::Outcome::kCancelled);
+    Count("cancelled", start, result);
     return ToGrpcStatus(result.status());
   }
+  slots_->Release(request->trial_id(), result.ok()
+                                           ? SlotTable::Outcome::kSucceeded
+                                           : SlotTable::Outcome::kFailed);
+  Count(result.ok() ? "succeeded" : "failed", start, result);
   v1::EvaluateEvent event;
   if (result.ok()) {
     result->set_worker(identity_.name);
@@ -120,9 +158,6 @@ grpc::Status WorkerServiceImpl::Evaluate(
     failure->set_deterministic(IsDeterministicFailure(result.status().code()));
     failure->set_worker(identity_.name);
   }
-  slots_->Release(request->trial_id(), result.ok()
-                                           ? SlotTable::Outcome::kSucceeded
-                                           : SlotTable::Outcome::kFailed);
   writer->Write(event);
   return grpc::Status::OK;
 }

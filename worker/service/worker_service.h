@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "nasprune/v1/worker.grpc.pb.h"
+#include "worker/service/metrics.h"
 #include "worker/service/slots.h"
 
 namespace nasprune::worker {
@@ -71,9 +72,9 @@ class ClientWatcher {
 
 class WorkerServiceImpl final : public v1::Worker::Service {
  public:
-  // `slots` must outlive the service.
+  // `slots` (and `metrics`, when given) must outlive the service.
   WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
-                    EvaluateFn evaluate);
+                    EvaluateFn evaluate, WorkerMetrics* metrics = nullptr);
 
   grpc::Status Evaluate(grpc::ServerContext* context,
                         const v1::EvaluateRequest* request,
@@ -86,9 +87,15 @@ class WorkerServiceImpl final : public v1::Worker::Service {
                       v1::WorkerStatus* response) override;
 
  private:
+  // Updates the slot gauges; with an outcome, the evaluation's figures.
+  void CountSlots();
+  void Count(const char* outcome, std::chrono::steady_clock::time_point start,
+             const absl::StatusOr<v1::EvaluationResult>& result);
+
   const WorkerIdentity identity_;
   SlotTable* const slots_;
   const EvaluateFn evaluate_;
+  WorkerMetrics* const metrics_;
   ClientWatcher watcher_;
   const std::chrono::steady_clock::time_point start_ =
       std::chrono::steady_clock::now();

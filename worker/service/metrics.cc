@@ -1,0 +1,25 @@
+#include "worker/service/metrics.h"
+
+namespace nasprune::worker {
+
+WorkerMetrics::WorkerMetrics(metrics::Registry& registry)
+    : evaluations(registry.AddCounterFamily(
+          "nasprune_worker_evaluations_total",
+          "Evaluations that ended, by outcome (succeeded, failed, "
+          "cancelled).",
+          {"outcome"})),
+      evaluation_duration_seconds(registry.AddHistogram(
+          "nasprune_worker_evaluation_duration_seconds",
+          "Wall time of one evaluation, request to last event.",
+          metrics::ExponentialBuckets(0.01, 3, 12))),
+      train_samples_per_second(registry.AddGauge(
+          "nasprune_worker_train_samples_per_second",
+          "Training throughput of the last successful evaluation.")),
+      slots(registry.AddGaugeFamily("nasprune_worker_slots",
+                                    "Evaluation slots, by state (busy, free).",
+                                    {"state"})),
+      rejected(registry.AddCounter(
+          "nasprune_worker_rejected_evaluations_total",
+          "Evaluate calls refused because every slot was busy.")) {}
+
+}  // namespace nasprune::worker

@@ -1,0 +1,29 @@
+#ifndef NASPRUNE_WORKER_SERVICE_METRICS_H_
+#define NASPRUNE_WORKER_SERVICE_METRICS_H_
+
+// The worker daemon's metrics (DESIGN §8), each named once here. main.cc
+// makes one registry and one WorkerMetrics and passes it to the service;
+// serving the registry over HTTP is the exposition's business.
+
+#include "common/metrics/metrics.h"
+
+namespace nasprune::worker {
+
+struct WorkerMetrics {
+  explicit WorkerMetrics(metrics::Registry& registry);
+
+  // Evaluations that ended, by outcome (succeeded, failed, cancelled).
+  metrics::Family<metrics::Counter>& evaluations;
+  // Their wall time, from the request to the last event.
+  metrics::Histogram& evaluation_duration_seconds;
+  // Training throughput of the last successful evaluation.
+  metrics::Gauge& train_samples_per_second;
+  // Evaluation slots by state (busy, free).
+  metrics::Family<metrics::Gauge>& slots;
+  // Evaluate calls refused because every slot was busy.
+  metrics::Counter& rejected;
+};
+
+}  // namespace nasprune::worker
+
+#endif  // NASPRUNE_WORKER_SERVICE_METRICS_H_
