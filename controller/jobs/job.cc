@@ -235,12 +235,14 @@ int Job::ProposeTrials(int count, absl::Time now) {
   return static_cast<int>(proposals.size());
 }
 
-std::optional<int64_t> Job::NextTrial(int batch, absl::Time now) {
-  if (!WantsSlot()) return std::nullopt;
+std::optional<int64_t> Job::NextTrial(int batch, absl::Time now, int taken) {
+  if (!WantsSlot(taken)) return std::nullopt;
   if (queue_.empty() && phase_ == Phase::kSearch) {
     int room = std::max(1, batch);
     const int max_parallel = status_.spec().max_parallel();
-    if (max_parallel > 0) room = std::min(room, max_parallel - running());
+    if (max_parallel > 0) {
+      room = std::min(room, max_parallel - running() - taken);
+    }
     ProposeTrials(room, now);
   }
   if (queue_.empty()) return std::nullopt;

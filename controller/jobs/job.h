@@ -92,8 +92,9 @@ class Job {
   // about to run.
   bool WantsSlot(int taken = 0) const;
   // The next trial to dispatch, creating trials from up to `batch` new
-  // proposals when none is queued; nullopt when there is none now.
-  std::optional<int64_t> NextTrial(int batch, absl::Time now);
+  // proposals when none is queued (within max_parallel, counting `taken`
+  // trials about to run); nullopt when there is none now.
+  std::optional<int64_t> NextTrial(int batch, absl::Time now, int taken = 0);
   // The request for a trial about to be dispatched (attempts so far + 1),
   // with its cache key for a worker of `evaluator_version`.
   v1::EvaluateRequest Request(int64_t index,

@@ -733,8 +733,8 @@ std::vector<JobManager::Taken> JobManager::TakeTrials() {
         }
       }
       if (taken.job == nullptr) break;
-      std::optional<int64_t> next =
-          taken.job->NextTrial(options_.pool->free_slots(), taken.taken);
+      std::optional<int64_t> next = taken.job->NextTrial(
+          options_.pool->free_slots(), taken.taken, taken_of[taken.job]);
       if (!next.has_value()) continue;
       taken.index = *next;
       taken.trial_id = taken.job->trials()[taken.index].trial_id();
@@ -818,6 +818,16 @@ std::vector<std::optional<v1::EvaluationResult>> JobManager::LookupCache(
   const absl::Time start = Now();
   absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>> cached =
       options_.store->GetCachedResults(keys);
+  if (!cached.ok() && cached.status().code() == absl::StatusCode::kDataLoss) {
+    // One unreadable value: look the keys up one by one, so that only it
+    // misses (its trial's result will overwrite it).
+    cached = std::vector<std::optional<v1::EvaluationResult>>();
+    for (const std::string& key : keys) {
+      absl::StatusOr<std::optional<v1::EvaluationResult>> one =
+          options_.store->GetCachedResult(key);
+      cached->push_back(one.ok() ? *std::move(one) : std::nullopt);
+    }
+  }
   if (m) m->cache_lookup_seconds.Observe(absl::ToDoubleSeconds(Now() - start));
   if (!cached.ok()) {
     if (m) {
@@ -847,10 +857,16 @@ std::vector<std::optional<v1::EvaluationResult>> JobManager::LookupCache(
 bool JobManager::WriteStore(bool force) {
   const absl::Time now = Now();
   if (now < store_retry_at_) return false;
+  // Results go out in chunks, each dropped once written, so a backlog left
+  // by a long outage drains however large it grew.
+  constexpr size_t kCacheChunk = 500;
   absl::Status failure;
-  if (!cache_puts_.empty()) {
-    failure = options_.store->PutCachedResults(cache_puts_);
-    if (failure.ok()) cache_puts_.clear();
+  while (!cache_puts_.empty() && failure.ok()) {
+    const size_t n = std::min(kCacheChunk, cache_puts_.size());
+    failure = options_.store->PutCachedResults(
+        {cache_puts_.begin(), cache_puts_.begin() + n});
+    if (failure.ok())
+      cache_puts_.erase(cache_puts_.begin(), cache_puts_.begin() + n);
   }
   // Job changes go out together at most every commit_interval (a strategy
   // checkpoint grows with the job), or at once when asked.

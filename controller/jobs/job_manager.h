@@ -19,8 +19,10 @@
 // version is part of the key) before it is sent.
 //
 // Durability. Submit returns once the job is in the store. A job's changes
-// (status, trials, strategy checkpoint) are written together after each
-// round of events; results go to the evaluation cache as they arrive. While
+// (status, trials, strategy checkpoint) are written together at most every
+// commit_interval (a cancellation at once); results go to the evaluation
+// cache in the round they arrive, so a restart loses bookkeeping, never a
+// trained result. While
 // the store is unreachable, writes are retried with backoff and the
 // scheduler keeps going from memory; nothing is dropped. Create reloads every
 // job; running jobs resume where their last write left them, with the trials
@@ -202,7 +204,8 @@ class JobManager {
     v1::EvaluateRequest request;
   };
   void Dispatch();
-  // A trial for every free slot, each marked dispatched.
+  // A trial for every free slot, each with its slot acquired (not yet
+  // marked dispatched: a cache hit never is).
   std::vector<Taken> TakeTrials();
   void Send(const Taken& taken);
   // The cached results of the batch, in order: nullopt for a miss, a store

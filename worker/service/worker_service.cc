@@ -85,6 +85,9 @@ WorkerServiceImpl::WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
 
 void WorkerServiceImpl::CountSlots() {
   if (metrics_ == nullptr) return;
+  // One reading and both gauges together, so concurrent ends cannot leave
+  // an older reading in place.
+  std::lock_guard<std::mutex> lock(count_mu_);
   const int busy = static_cast<int>(slots_->Running().size());
   metrics_->slots.Labels({"busy"}).Set(busy);
   metrics_->slots.Labels({"free"}).Set(slots_->size() - busy);

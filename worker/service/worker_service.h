@@ -96,6 +96,7 @@ class WorkerServiceImpl final : public v1::Worker::Service {
   SlotTable* const slots_;
   const EvaluateFn evaluate_;
   WorkerMetrics* const metrics_;
+  std::mutex count_mu_;
   ClientWatcher watcher_;
   const std::chrono::steady_clock::time_point start_ =
       std::chrono::steady_clock::now();

@@ -19,20 +19,27 @@ using testing::FakeEvaluationClient;
 using testing::ResultFor;
 using testing::Spec;
 
-// A store that refuses every write (and cache read) while `down` is set.
+// A store that refuses every write (and cache read) while `down` is set,
+// and reports `corrupt` as an unreadable cache value.
 class FlakyStore final : public Store {
  public:
   std::atomic<bool> down{false};
+  std::string corrupt;
+  size_t largest_put = 0;
   MemoryStore inner;
 
   absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
   GetCachedResults(const std::vector<std::string>& keys) override {
     if (down) return absl::UnavailableError("down");
+    for (const std::string& key : keys) {
+      if (key == corrupt) return absl::DataLossError("corrupt " + key);
+    }
     return inner.GetCachedResults(keys);
   }
   absl::Status PutCachedResults(
       const std::vector<CacheEntry>& entries) override {
     if (down) return absl::UnavailableError("down");
+    largest_put = std::max(largest_put, entries.size());
     return inner.PutCachedResults(entries);
   }
   absl::Status CreateJob(const v1::JobStatus& job) override {
@@ -245,6 +252,39 @@ TEST_F(JobManagerTest, NothingIsLostWhileTheStoreIsDown) {
         store_.GetCachedResult(trial.result().cache_key())->has_value());
   }
   EXPECT_EQ(store_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST_F(JobManagerTest, AnUnreadableCacheValueCostsOnlyItsOwnHit) {
+  AddWorker("w", 3);
+  const std::string first = Submit(Spec("", 3));
+  RunToEnd(first);
+  store_.corrupt = (*store_.ListTrials(first))[0].result().cache_key();
+  const size_t evaluations = client_.started();
+  const std::string second = Submit(Spec("", 3));
+  RunToEnd(second);
+  EXPECT_EQ(Get(second).trials().cache_hits(), 2);
+  EXPECT_EQ(client_.started(), evaluations + 1);
+}
+
+TEST_F(JobManagerTest, ABacklogOfResultsIsWrittenInChunks) {
+  AddWorker("w", 50);
+  const std::string id = Submit(Spec("", 1200));
+  store_.down = true;
+  for (int i = 0; i < 200 && Get(id).trials().succeeded() < 1200; ++i) {
+    manager_->Step();
+    client_.SucceedAll();
+  }
+  ASSERT_EQ(Get(id).trials().succeeded(), 1200);
+  store_.down = false;
+  RunToEnd(id);
+  EXPECT_LE(store_.largest_put, 500u);
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials = store_.ListTrials(id);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 1200u);
+  for (const v1::TrialRecord& trial : *trials) {
+    ASSERT_TRUE(
+        store_.GetCachedResult(trial.result().cache_key())->has_value());
+  }
 }
 
 TEST_F(JobManagerTest, ANewManagerResumesTheJobFromTheStore) {

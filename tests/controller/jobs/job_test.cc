@@ -62,6 +62,14 @@ TEST(Job, MaxParallelLimitsRunningTrials) {
   EXPECT_FALSE(job->NextTrial(4, kNow).has_value());
 }
 
+TEST(Job, TrialsAboutToRunCountTowardMaxParallel) {
+  auto job = NewJob(Spec("max_parallel: 3\n", 10));
+  // Two trials already taken for this round: room for one more proposal.
+  ASSERT_TRUE(job->NextTrial(10, kNow, /*taken=*/2).has_value());
+  EXPECT_EQ(job->trials().size(), 1u);
+  EXPECT_FALSE(job->NextTrial(10, kNow, /*taken=*/3).has_value());
+}
+
 TEST(Job, ASuccessIsRecordedObservedAndCached) {
   auto job = NewJob(Spec("", 1));
   const v1::EvaluateRequest request = DispatchNext(*job);
