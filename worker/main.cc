@@ -196,6 +196,13 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
   w::WorkerMetrics metrics(registry);
   w::WorkerServiceImpl service(identity, &slots, evaluate, &metrics);
   builder.RegisterService(&service);
+  // One thread per slot waits for work, plus a few for Cancel and Status:
+  // gRPC's default (one or two) starts a thread for each call that arrives
+  // and ends it afterwards, which costs milliseconds per dispatch.
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, flags.slots + 2);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, flags.slots + 4);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::cerr << "error: cannot listen on " << flags.listen << "\n";

@@ -14,7 +14,9 @@
 //    dispatch gap: on each worker, the time from one trial's result to the
 //    next trial's dispatch (p50/p99), which is the controller's latency.
 // 2. Utilization: --util-workers × --util-slots simulated workers (slots)
-//    with --util-delay-ms evaluations; busy time / (slots × wall time).
+//    with --util-delay-ms evaluations; busy time / (slots × wall time), where
+//    busy time is what the workers report as each evaluation's time (also
+//    shown counting exactly --util-delay-ms per trial).
 //    Simulating them as slots of a few processes keeps 64 LibTorch-linked
 //    processes from competing for the machine's cores.
 //
@@ -210,20 +212,34 @@ int main(int argc, char** argv) {
     }
     const std::vector<double> util_gaps = DispatchGaps(util.trials);
     const std::vector<double> util_rtt = RoundTrips(util.trials);
-    const double busy = util_trials * util_delay_ms / 1000.0;
+    std::vector<double> overhead;  // Round trip minus the worker's own time.
+    double busy = 0;  // Seconds the workers spent evaluating, as they say.
+    for (const v1::TrialRecord& t : util.trials) {
+      overhead.push_back(absl::ToDoubleMilliseconds(ToTime(t.end_time()) -
+                                                    ToTime(t.start_time())) -
+                         1000 * t.result().total_seconds());
+      busy += t.result().total_seconds();
+    }
+    const double nominal = util_trials * util_delay_ms / 1000.0;
     const int simulated = util_workers * util_slots;
     std::cout << absl::StrFormat(
         "utilization (%d workers x %d slots, %d-ms evaluations, %d "
         "trials):\n"
-        "  %.1f %% (%.2f s wall, ideal %.2f s); controller CPU %.3f "
-        "ms/trial\n"
+        "  %.1f %% busy (the workers' evaluation time / slots x wall; "
+        "%.1f %% counting %d ms per trial); %.2f s wall, ideal %.2f s; "
+        "controller CPU %.3f ms/trial\n"
         "  dispatch gap p50 %.3f ms, p99 %.3f ms, mean %.3f ms; evaluation "
-        "round trip p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n",
+        "round trip p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n"
+        "  round trip minus the worker's evaluation time: p50 %.3f ms, p99 "
+        "%.3f ms, mean %.3f ms\n",
         util_workers, util_slots, util_delay_ms, util_trials,
-        100 * busy / (simulated * util.wall_seconds), util.wall_seconds,
-        busy / simulated, 1000 * util.controller_cpu_seconds / util_trials,
+        100 * busy / (simulated * util.wall_seconds),
+        100 * nominal / (simulated * util.wall_seconds), util_delay_ms,
+        util.wall_seconds, nominal / simulated,
+        1000 * util.controller_cpu_seconds / util_trials,
         Quantile(util_gaps, 0.5), Quantile(util_gaps, 0.99), Mean(util_gaps),
-        Quantile(util_rtt, 0.5), Quantile(util_rtt, 0.99), Mean(util_rtt));
+        Quantile(util_rtt, 0.5), Quantile(util_rtt, 0.99), Mean(util_rtt),
+        Quantile(overhead, 0.5), Quantile(overhead, 0.99), Mean(overhead));
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "nasprune/v1/genome.pb.h"
 #include "nasprune/v1/job.pb.h"
 
@@ -26,6 +27,16 @@ std::string EvaluationCacheKey(const v1::Genome& genome,
                                const v1::DatasetSpec& dataset,
                                const v1::Fidelity& fidelity,
                                const std::string& evaluator_version);
+
+// The same key in two steps, for a job that asks for many: the part that
+// comes from the job (recipe and data set), once, and then each key from
+// the genome's hash (genome::GenomeHash) and that part.
+std::string JobKeyPart(const v1::TrainingRecipe& recipe,
+                       const v1::DatasetSpec& dataset);
+std::string EvaluationCacheKey(absl::string_view genome_hash,
+                               absl::string_view job_part,
+                               const v1::Fidelity& fidelity,
+                               absl::string_view evaluator_version);
 
 }  // namespace nasprune::jobspec
 

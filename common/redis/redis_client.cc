@@ -55,21 +55,17 @@ absl::StatusOr<Reply> Convert(const redisReply* r) {
 absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Connect(
     Options options) {
   std::unique_ptr<RedisClient> client(new RedisClient(std::move(options)));
-  std::lock_guard<std::mutex> lock(client->mu_);
-  if (absl::Status s = client->EnsureConnected(); !s.ok()) return s;
+  absl::StatusOr<redisContext*> first = client->Dial();
+  if (!first.ok()) return first.status();
+  client->idle_.push_back(*first);
   return client;
 }
 
 RedisClient::~RedisClient() {
-  if (context_ != nullptr) redisFree(context_);
+  for (redisContext* c : idle_) redisFree(c);
 }
 
-absl::Status RedisClient::EnsureConnected() {
-  if (context_ != nullptr && context_->err == 0) return absl::OkStatus();
-  if (context_ != nullptr) {
-    redisFree(context_);
-    context_ = nullptr;
-  }
+absl::StatusOr<redisContext*> RedisClient::Dial() const {
   const timeval tv = ToTimeval(options_.timeout);
   redisContext* c =
       redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
@@ -80,12 +76,12 @@ absl::Status RedisClient::EnsureConnected() {
         absl::StrCat("redis ", options_.host, ":", options_.port, ": ", why));
   }
   redisSetTimeout(c, tv);
-  context_ = c;
-  return absl::OkStatus();
+  return c;
 }
 
 absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
-    const std::vector<std::vector<std::string>>& commands) {
+    redisContext* context,
+    const std::vector<std::vector<std::string>>& commands) const {
   for (const std::vector<std::string>& args : commands) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -93,19 +89,19 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()),
+    if (redisAppendCommandArgv(context, static_cast<int>(argv.size()),
                                argv.data(), lens.data()) != REDIS_OK) {
-      return absl::UnavailableError(absl::StrCat("redis: ", context_->errstr));
+      return absl::UnavailableError(absl::StrCat("redis: ", context->errstr));
     }
   }
   std::vector<Reply> replies;
   absl::Status first_error;
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+    if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
       return absl::UnavailableError(absl::StrCat(
           "redis ", options_.host, ":", options_.port, ": ",
-          context_->errstr[0] != '\0' ? context_->errstr : "no reply"));
+          context->errstr[0] != '\0' ? context->errstr : "no reply"));
     }
     redisReply* r = static_cast<redisReply*>(raw);
     absl::StatusOr<Reply> reply = Convert(r);
@@ -124,20 +120,34 @@ absl::StatusOr<std::vector<Reply>> RedisClient::Pipeline(
 
 absl::StatusOr<std::vector<Reply>> RedisClient::PipelineWithRetry(
     const std::vector<std::vector<std::string>>& commands) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (absl::Status s = EnsureConnected(); !s.ok()) {
-      if (attempt == 1) return s;
-      continue;
+  redisContext* context = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      context = idle_.back();
+      idle_.pop_back();
     }
-    absl::StatusOr<std::vector<Reply>> replies = Pipeline(commands);
-    if (replies.ok() || !absl::IsUnavailable(replies.status()) ||
-        attempt == 1) {
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (context == nullptr) {
+      absl::StatusOr<redisContext*> dialed = Dial();
+      if (!dialed.ok()) {
+        if (attempt == 1) return dialed.status();
+        continue;
+      }
+      context = *dialed;
+    }
+    absl::StatusOr<std::vector<Reply>> replies = Pipeline(context, commands);
+    if (replies.ok() || !absl::IsUnavailable(replies.status())) {
+      // The connection is in step (every reply was read): keep it.
+      std::lock_guard<std::mutex> lock(mu_);
+      idle_.push_back(context);
       return replies;
     }
     // A broken connection: drop it and try once more on a new one.
-    redisFree(context_);
-    context_ = nullptr;
+    redisFree(context);
+    context = nullptr;
+    if (attempt == 1) return replies;
   }
   return absl::UnavailableError("redis: unreachable");
 }

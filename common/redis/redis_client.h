@@ -5,7 +5,9 @@
 // MULTI/EXEC transactions, a timeout on every call, and one reconnect on a
 // broken connection (so a restarted Redis is picked up by the next call).
 //
-// Thread-safe: calls are serialized on one connection.
+// Thread-safe: each call takes a connection of its own from a pool (made on
+// demand and kept for the next call), so concurrent callers do not wait for
+// one another.
 
 #include <chrono>
 #include <memory>
@@ -50,17 +52,20 @@ class RedisClient {
 
  private:
   explicit RedisClient(Options options) : options_(std::move(options)) {}
-  absl::Status EnsureConnected();
-  // Sends `commands` pipelined and reads one reply each, on the current
-  // connection.
+  // A new connection; UNAVAILABLE when none can be made.
+  absl::StatusOr<redisContext*> Dial() const;
+  // Sends `commands` pipelined on `context` and reads one reply each.
   absl::StatusOr<std::vector<Reply>> Pipeline(
-      const std::vector<std::vector<std::string>>& commands);
+      redisContext* context,
+      const std::vector<std::vector<std::string>>& commands) const;
+  // Pipeline on an idle connection, and once more on a new one when that
+  // connection turns out broken.
   absl::StatusOr<std::vector<Reply>> PipelineWithRetry(
       const std::vector<std::vector<std::string>>& commands);
 
-  Options options_;
+  const Options options_;
   std::mutex mu_;
-  redisContext* context_ = nullptr;
+  std::vector<redisContext*> idle_;  // Guarded by mu_.
 };
 
 }  // namespace nasprune::redis

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/genome/hash.h"
 #include "common/jobspec/cache_key.h"
 #include "controller/search/factory.h"
 #include "controller/search/reward.h"
@@ -43,7 +44,9 @@ Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
       status_(std::move(status)),
       strategy_(std::move(strategy)),
       front_(std::move(front)),
-      top_rung_(static_cast<int>(RungFidelities(status_.spec()).size()) - 1) {}
+      top_rung_(static_cast<int>(RungFidelities(status_.spec()).size()) - 1),
+      key_part_(jobspec::JobKeyPart(status_.spec().recipe(),
+                                    status_.spec().dataset())) {}
 
 absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
                                                  Options options) {
@@ -265,9 +268,10 @@ v1::EvaluateRequest Job::Request(int64_t index,
   *request.mutable_dataset() = spec.dataset();
   *request.mutable_fidelity() = trial.fidelity();
   request.set_seed(spec.seed());
-  std::string key =
-      jobspec::EvaluationCacheKey(trial.genome(), spec.recipe(), spec.dataset(),
-                                  trial.fidelity(), evaluator_version);
+  std::string key = jobspec::EvaluationCacheKey(
+      trial.genome_hash().empty() ? genome::GenomeHash(trial.genome())
+                                  : trial.genome_hash(),
+      key_part_, trial.fidelity(), evaluator_version);
   if (IsExportTrial(trial)) {
     const bool test = spec.export_().evaluate_test_split();
     request.set_export_model(true);

@@ -181,6 +181,8 @@ class Job {
   std::unique_ptr<SearchStrategy> strategy_;
   JobParetoFront front_;
   int top_rung_ = 0;
+  // The job's part of every cache key (jobspec::JobKeyPart).
+  std::string key_part_;
 
   Phase phase_ = Phase::kSearch;
   std::vector<v1::TrialRecord> trials_;  // By index.

@@ -128,6 +128,7 @@ void JobManager::Start() {
   absl::MutexLock lock(&inbox_mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  writer_.Start();
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -147,9 +148,12 @@ void JobManager::Stop() {
     inbox_mu_.AwaitWithTimeout(absl::Condition(&quiet), absl::Seconds(30));
   }
   running_.clear();
+  writer_.Stop();
+  CollectWrite();
+  // What the last rounds changed, written here; the rest resumes later.
   store_retry_at_ = absl::InfinitePast();
-  // What the last rounds changed; the rest resumes later.
-  WriteStore(/*force=*/true);
+  StartWrite(/*force=*/true);
+  CollectWrite();
 }
 
 bool JobManager::store_healthy() const { return store_healthy_.load(); }
@@ -468,34 +472,21 @@ void JobManager::Step() {
 }
 
 void JobManager::Round(std::vector<Message>& messages) {
-  std::vector<CancelCommand> cancels;
   for (Message& message : messages) {
     Apply(message);
     if (auto* cancel = std::get_if<CancelCommand>(&message)) {
-      cancels.push_back(std::move(*cancel));  // Answered once written.
+      waiting_cancels_.push_back(std::move(*cancel));  // Answered once written.
     }
   }
+  CollectWrite();
   for (const WorkerPool::Lost& lost : options_.pool->Expire()) {
     ApplyLost(lost);
   }
   AdvanceJobs();
   Dispatch();
   AdvanceJobs();  // Jobs whose last trials came from the cache.
-  WriteStore(/*force=*/!cancels.empty());
-  for (CancelCommand& cancel : cancels) {
-    absl::ReaderMutexLock lock(&mu_);
-    absl::StatusOr<Job*> job = RequireJob(cancel.job_id);
-    if (!job.ok()) {
-      cancel.done(job.status());
-    } else if ((*job)->unwritten()) {
-      cancel.done(absl::UnavailableError(absl::StrCat(
-          "job ", cancel.job_id,
-          " is cancelled, but the store cannot take the write yet; it is "
-          "retried")));
-    } else {
-      cancel.done((*job)->status());
-    }
-  }
+  StartWrite(/*force=*/!waiting_cancels_.empty());
+  CollectWrite();  // Already written when the writer's thread is not running.
   NotifyWatchers();
   UpdateGauges();
 }
@@ -503,6 +494,10 @@ void JobManager::Round(std::vector<Message>& messages) {
 void JobManager::UpdateGauges() {
   ControllerMetrics* m = options_.metrics;
   if (m == nullptr) return;
+  // Walking every job and worker is not for every round.
+  const absl::Time now = Now();
+  if (now - last_gauges_ < absl::FromChrono(options_.commit_interval)) return;
+  last_gauges_ = now;
   int queued = 0;
   std::map<v1::JobState, int> by_state;
   {
@@ -602,6 +597,7 @@ void JobManager::ApplyOutcome(Outcome& outcome) {
     after = job->trials()[running.index].state();
   }
   if (effect.cache_put.has_value()) {
+    unstored_results_[effect.cache_put->first] = effect.cache_put->second;
     cache_puts_.push_back(*std::move(effect.cache_put));
   }
   if (pool_outcome != WorkerPool::Outcome::kSucceeded) {
@@ -808,36 +804,57 @@ std::vector<std::optional<v1::EvaluationResult>> JobManager::LookupCache(
     const std::vector<Taken>& batch) {
   ControllerMetrics* m = options_.metrics;
   std::vector<std::optional<v1::EvaluationResult>> results(batch.size());
-  if (Now() < store_retry_at_) {
-    // The store is failing: do not wait on it for every trial.
-    if (m) m->cache_requests.Labels({"error"}).Increment(batch.size());
-    return results;
-  }
+  // Results still on their way to the store answer from here; the rest are
+  // read with one MGET.
+  std::vector<size_t> asked;
   std::vector<std::string> keys;
-  for (const Taken& taken : batch) keys.push_back(taken.request.cache_key());
-  const absl::Time start = Now();
-  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>> cached =
-      options_.store->GetCachedResults(keys);
-  if (!cached.ok() && cached.status().code() == absl::StatusCode::kDataLoss) {
-    // One unreadable value: look the keys up one by one, so that only it
-    // misses (its trial's result will overwrite it).
-    cached = std::vector<std::optional<v1::EvaluationResult>>();
-    for (const std::string& key : keys) {
-      absl::StatusOr<std::optional<v1::EvaluationResult>> one =
-          options_.store->GetCachedResult(key);
-      cached->push_back(one.ok() ? *std::move(one) : std::nullopt);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto it = unstored_results_.find(batch[i].request.cache_key());
+    if (it != unstored_results_.end()) {
+      results[i] = it->second;
+    } else {
+      asked.push_back(i);
+      keys.push_back(batch[i].request.cache_key());
     }
   }
-  if (m) m->cache_lookup_seconds.Observe(absl::ToDoubleSeconds(Now() - start));
-  if (!cached.ok()) {
-    if (m) {
-      m->cache_requests.Labels({"error"}).Increment(batch.size());
-      m->store_errors.Increment();
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>> cached =
+      std::vector<std::optional<v1::EvaluationResult>>();
+  if (keys.empty()) {
+    // Nothing to read.
+  } else if (Now() < store_retry_at_) {
+    // The store is failing: do not wait on it for every trial.
+    cached = absl::UnavailableError("the store is in backoff");
+  } else {
+    const absl::Time start = Now();
+    cached = options_.store->GetCachedResults(keys);
+    if (!cached.ok() && cached.status().code() == absl::StatusCode::kDataLoss) {
+      // One unreadable value: look the keys up one by one, so that only it
+      // misses (its trial's result will overwrite it).
+      cached = std::vector<std::optional<v1::EvaluationResult>>();
+      for (const std::string& key : keys) {
+        absl::StatusOr<std::optional<v1::EvaluationResult>> one =
+            options_.store->GetCachedResult(key);
+        cached->push_back(one.ok() ? *std::move(one) : std::nullopt);
+      }
     }
-    return results;
+    if (m) {
+      m->cache_lookup_seconds.Observe(absl::ToDoubleSeconds(Now() - start));
+      if (!cached.ok()) m->store_errors.Increment();
+    }
+  }
+  std::vector<bool> errors(batch.size(), false);  // Counted as errors.
+  for (size_t j = 0; j < asked.size(); ++j) {
+    if (cached.ok()) {
+      results[asked[j]] = std::move((*cached)[j]);
+    } else {
+      errors[asked[j]] = true;
+    }
+  }
+  if (m && !cached.ok()) {
+    m->cache_requests.Labels({"error"}).Increment(keys.size());
   }
   for (size_t i = 0; i < batch.size(); ++i) {
-    std::optional<v1::EvaluationResult>& result = (*cached)[i];
+    std::optional<v1::EvaluationResult>& result = results[i];
     if (result.has_value() && batch[i].request.export_model()) {
       // An export is answered only while its model is here to download.
       std::error_code error;
@@ -848,63 +865,87 @@ std::vector<std::optional<v1::EvaluationResult>> JobManager::LookupCache(
         result.reset();
       }
     }
-    if (m) m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();
-    results[i] = std::move(result);
+    if (m && !errors[i]) {
+      m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();
+    }
   }
   return results;
 }
 
-bool JobManager::WriteStore(bool force) {
+void JobManager::StartWrite(bool force) {
   const absl::Time now = Now();
-  if (now < store_retry_at_) return false;
-  // Results go out in chunks, each dropped once written, so a backlog left
-  // by a long outage drains however large it grew.
-  constexpr size_t kCacheChunk = 500;
-  absl::Status failure;
-  while (!cache_puts_.empty() && failure.ok()) {
-    const size_t n = std::min(kCacheChunk, cache_puts_.size());
-    failure = options_.store->PutCachedResults(
-        {cache_puts_.begin(), cache_puts_.begin() + n});
-    if (failure.ok())
-      cache_puts_.erase(cache_puts_.begin(), cache_puts_.begin() + n);
-  }
-  // Job changes go out together at most every commit_interval (a strategy
-  // checkpoint grows with the job), or at once when asked.
-  if (failure.ok() && !force &&
-      now - last_commit_ < absl::FromChrono(options_.commit_interval)) {
-    return true;
-  }
-  if (failure.ok()) last_commit_ = now;
-  std::vector<Job*> jobs;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    jobs = job_order_;
-  }
-  for (Job* job : jobs) {
-    if (!failure.ok()) break;
-    std::optional<JobUpdate> update;
-    {
-      absl::MutexLock lock(&mu_);
-      update = job->TakeUpdate();
+  if (now < store_retry_at_) {
+    // Cancellations are applied; say so now rather than after the backoff.
+    std::set<std::string> jobs;
+    for (const CancelCommand& cancel : waiting_cancels_) {
+      jobs.insert(cancel.job_id);
     }
-    if (!update.has_value()) continue;
-    failure = options_.store->Commit(job->id(), *update);
-    if (!failure.ok()) {
-      absl::MutexLock lock(&mu_);
-      job->UntakeUpdate(*update);
+    AnswerCancels(waiting_cancels_, jobs);
+    return;
+  }
+  if (writer_.busy()) return;  // Its result starts the next write.
+  StoreWriter::Batch batch;
+  batch.cache_puts.swap(cache_puts_);
+  if (force ||
+      now - last_commit_ >= absl::FromChrono(options_.commit_interval)) {
+    last_commit_ = now;
+    absl::MutexLock lock(&mu_);
+    for (Job* job : job_order_) {
+      if (std::optional<JobUpdate> update = job->TakeUpdate()) {
+        batch.updates.emplace_back(job->id(), *std::move(update));
+      }
     }
   }
+  if (batch.empty()) {
+    AnswerCancels(waiting_cancels_, {});  // Nothing of theirs to write.
+    return;
+  }
+  writing_keys_.clear();
+  for (const Store::CacheEntry& entry : batch.cache_puts) {
+    writing_keys_.push_back(entry.first);
+  }
+  writing_cancels_.swap(waiting_cancels_);
+  writer_.Write(std::move(batch));
+}
+
+void JobManager::CollectWrite() {
+  std::optional<StoreWriter::Result> result = writer_.Collect();
+  if (!result.has_value()) return;
+  std::set<std::string> unwritten_keys;
+  std::set<std::string> unwritten_jobs;
+  for (const Store::CacheEntry& entry : result->unwritten.cache_puts) {
+    unwritten_keys.insert(entry.first);
+  }
+  for (const std::string& key : writing_keys_) {
+    if (!unwritten_keys.contains(key)) unstored_results_.erase(key);
+  }
+  writing_keys_.clear();
+  std::vector<CancelCommand> cancels;
+  cancels.swap(writing_cancels_);
   ControllerMetrics* m = options_.metrics;
-  if (failure.ok()) {
+  if (result->status.ok()) {
     if (!store_healthy_.exchange(true)) {
       std::cerr << "controller: the store takes writes again\n";
     }
     store_backoff_ = std::chrono::milliseconds(0);
     if (m) m->store_up.Set(1);
-    return true;
+    AnswerCancels(cancels, {});
+    return;
+  }
+  // What was not written goes first in the next write.
+  cache_puts_.insert(
+      cache_puts_.begin(),
+      std::make_move_iterator(result->unwritten.cache_puts.begin()),
+      std::make_move_iterator(result->unwritten.cache_puts.end()));
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [job_id, update] : result->unwritten.updates) {
+      unwritten_jobs.insert(job_id);
+      if (Job* job = FindJob(job_id)) job->UntakeUpdate(update);
+    }
   }
   if (store_healthy_.exchange(false)) {
-    std::cerr << "controller: store writes fail (" << failure.message()
+    std::cerr << "controller: store writes fail (" << result->status.message()
               << "); retrying with backoff, serving from memory\n";
   }
   store_backoff_ = std::clamp(2 * store_backoff_, options_.min_store_backoff,
@@ -914,7 +955,26 @@ bool JobManager::WriteStore(bool force) {
     m->store_up.Set(0);
     m->store_errors.Increment();
   }
-  return false;
+  AnswerCancels(cancels, unwritten_jobs);
+}
+
+void JobManager::AnswerCancels(std::vector<CancelCommand>& cancels,
+                               const std::set<std::string>& unwritten) {
+  for (CancelCommand& cancel : cancels) {
+    absl::ReaderMutexLock lock(&mu_);
+    absl::StatusOr<Job*> job = RequireJob(cancel.job_id);
+    if (!job.ok()) {
+      cancel.done(job.status());
+    } else if (unwritten.contains(cancel.job_id)) {
+      cancel.done(absl::UnavailableError(absl::StrCat(
+          "job ", cancel.job_id,
+          " is cancelled, but the store cannot take the write yet; it is "
+          "retried")));
+    } else {
+      cancel.done((*job)->status());
+    }
+  }
+  cancels.clear();
 }
 
 void JobManager::NotifyWatchers() {

@@ -8,9 +8,10 @@
 //
 // Threads. One scheduler thread (Start/Stop) does all the work that changes
 // jobs: it applies evaluation events (queued by the client's callbacks),
-// expires lost workers, dispatches, and writes to the store. RPC threads read
-// jobs under the lock, create jobs (Submit) and post cancellations, which the
-// scheduler applies before answering. Store writes happen outside the lock.
+// expires lost workers, dispatches, and hands the changes to a store writer
+// thread (store_writer.h), so it never waits on a store write. RPC threads
+// read jobs under the lock, create jobs (Submit) and post cancellations,
+// which the scheduler applies and answers once they are written.
 //
 // Scheduling. Whenever a worker slot is free, it goes to the running job
 // that wants one and has the fewest trials running (fair share; ties to the
@@ -21,8 +22,8 @@
 // Durability. Submit returns once the job is in the store. A job's changes
 // (status, trials, strategy checkpoint) are written together at most every
 // commit_interval (a cancellation at once); results go to the evaluation
-// cache in the round they arrive, so a restart loses bookkeeping, never a
-// trained result. While
+// cache as they arrive, so a restart loses bookkeeping, never a trained
+// result. A result on its way to the store already answers lookups. While
 // the store is unreachable, writes are retried with backoff and the
 // scheduler keeps going from memory; nothing is dropped. Create reloads every
 // job; running jobs resume where their last write left them, with the trials
@@ -40,6 +41,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -48,6 +50,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controller/jobs/job.h"
+#include "controller/jobs/store_writer.h"
 #include "controller/metrics.h"
 #include "controller/scheduler/evaluation_client.h"
 #include "controller/scheduler/worker_pool.h"
@@ -78,8 +81,8 @@ class JobManager {
     // limits, write retries).
     std::chrono::milliseconds tick{50};
     // Jobs' changes (status, trials, checkpoint) are written together at
-    // most this often; cancellations at once. Results reach the cache every
-    // round regardless.
+    // most this often; cancellations at once. Results go to the cache as
+    // soon as the writer is free. Gauges are updated as often.
     std::chrono::milliseconds commit_interval{100};
     // Backoff between store write retries: doubles from min to max.
     std::chrono::milliseconds min_store_backoff{100};
@@ -144,8 +147,9 @@ class JobManager {
   // False while store writes are failing.
   bool store_healthy() const;
 
-  // Runs one scheduler round on the calling thread: for tests that drive
-  // the manager without Start. Not while the thread runs.
+  // Runs one scheduler round on the calling thread, store writes included:
+  // for tests that drive the manager without Start. Not while the thread
+  // runs.
   void Step();
 
  private:
@@ -184,8 +188,8 @@ class JobManager {
   explicit JobManager(Options options);
   void Post(Message message);
   void Loop();
-  // One round: apply `messages`, expire workers, advance and dispatch, write
-  // the store, answer cancellations, notify watchers.
+  // One round: apply `messages`, collect the last write, expire workers,
+  // advance and dispatch, start the next write, notify watchers.
   void Round(std::vector<Message>& messages);
   void UpdateGauges();
   void Apply(Message& message);
@@ -213,9 +217,16 @@ class JobManager {
   std::vector<std::optional<v1::EvaluationResult>> LookupCache(
       const std::vector<Taken>& batch);
   void AdvanceJobs();
-  // Writes cache puts, and job updates when commit_interval has passed or
-  // `force`; false when the store failed.
-  bool WriteStore(bool force = false);
+  // Hands the writer the cache puts, and the jobs' updates when
+  // commit_interval has passed or `force`; nothing while it is busy or the
+  // store is in backoff.
+  void StartWrite(bool force);
+  // Takes the writer's result once it is in: a failure puts back what was
+  // not written and backs off. Answers the cancellations that waited for it.
+  void CollectWrite();
+  // Answers `cancels`: UNAVAILABLE for a job in `unwritten`.
+  void AnswerCancels(std::vector<CancelCommand>& cancels,
+                     const std::set<std::string>& unwritten);
   void NotifyWatchers();
   Job* FindJob(const std::string& job_id) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The job, or INVALID_ARGUMENT for an empty id and NOT_FOUND for an
@@ -234,8 +245,16 @@ class JobManager {
   std::map<std::string, Running> running_;
   // Workers each queued-again trial failed on, avoided when it goes again.
   std::map<std::string, std::set<std::string>> failed_on_;
-  std::vector<Store::CacheEntry> cache_puts_;
+  std::vector<Store::CacheEntry> cache_puts_;  // Not handed to the writer.
+  // Results not known to be in the store yet, by cache key: lookups see
+  // them first.
+  std::unordered_map<std::string, v1::EvaluationResult> unstored_results_;
+  std::vector<std::string> writing_keys_;  // The cache keys being written.
+  // Applied cancellations: waiting for a write, and in the write.
+  std::vector<CancelCommand> waiting_cancels_;
+  std::vector<CancelCommand> writing_cancels_;
   absl::Time last_commit_ = absl::InfinitePast();
+  absl::Time last_gauges_ = absl::InfinitePast();
   absl::Time store_retry_at_ = absl::InfinitePast();
   std::chrono::milliseconds store_backoff_{0};
   std::map<std::string, int64_t> notified_;  // Job → last sequence notified.
@@ -256,6 +275,8 @@ class JobManager {
   int64_t next_subscriber_ ABSL_GUARDED_BY(subscribers_mu_) = 1;
 
   std::atomic<bool> store_healthy_{true};
+  // Last: its thread posts to the inbox.
+  StoreWriter writer_{options_.store, [this] { Post(Wake{}); }};
 };
 
 }  // namespace nasprune::controller

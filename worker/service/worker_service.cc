@@ -161,7 +161,8 @@ grpc::Status WorkerServiceImpl::Evaluate(
     failure->set_deterministic(IsDeterministicFailure(result.status().code()));
     failure->set_worker(identity_.name);
   }
-  writer->Write(event);
+  // With the status in the same write: one send fewer per evaluation.
+  writer->WriteLast(event, grpc::WriteOptions());
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,6 @@
 #include "common/jobspec/cache_key.h"
 
+#include "common/genome/hash.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "gtest/gtest.h"
@@ -51,6 +52,21 @@ TEST(EvaluationCacheKey, SameEvaluationSameKey) {
         it->second;
   }
   EXPECT_EQ(c.Key(), a.Key());
+}
+
+TEST(EvaluationCacheKey, TheTwoStepFormGivesTheSameKey) {
+  const Inputs a = Base();
+  EXPECT_EQ(EvaluationCacheKey(genome::GenomeHash(a.genome),
+                               JobKeyPart(a.recipe, a.dataset), a.fidelity,
+                               a.version),
+            a.Key());
+  Inputs b = Base();
+  b.fidelity.set_epochs(3);
+  EXPECT_EQ(EvaluationCacheKey(genome::GenomeHash(b.genome),
+                               JobKeyPart(b.recipe, b.dataset), b.fidelity,
+                               b.version),
+            b.Key());
+  EXPECT_NE(a.Key(), b.Key());
 }
 
 TEST(EvaluationCacheKey, EveryPartChangesTheKey) {

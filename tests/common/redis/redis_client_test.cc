@@ -1,5 +1,8 @@
 #include "common/redis/redis_client.h"
 
+#include <chrono>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "tests/testing/redis_server.h"
 
@@ -60,6 +63,28 @@ TEST_F(RedisClientTest, ReconnectsAfterARestart) {
   auto reply = client_->Command({"GET", "k"});
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->string, "v");  // AOF kept it.
+}
+
+TEST_F(RedisClientTest, ACallDoesNotWaitForAnotherCallersCommand) {
+  // One caller blocks in BLPOP; another, on the same client, sees it
+  // blocked and pushes what it waits for. On one shared connection the
+  // second caller would wait for the BLPOP to time out, and it would get
+  // nothing.
+  std::thread waiter([&] {
+    auto popped = client_->Command({"BLPOP", "list", "10"});
+    ASSERT_TRUE(popped.ok()) << popped.status();
+    ASSERT_EQ(popped->type, Reply::Type::kArray);
+    ASSERT_EQ(popped->elements.size(), 2u);
+    EXPECT_EQ(popped->elements[1].string, "item");
+  });
+  for (int i = 0; i < 1000; ++i) {
+    auto clients = client_->Command({"CLIENT", "LIST"});
+    ASSERT_TRUE(clients.ok()) << clients.status();
+    if (clients->string.find("cmd=blpop") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(client_->Command({"RPUSH", "list", "item"}).ok());
+  waiter.join();
 }
 
 }  // namespace

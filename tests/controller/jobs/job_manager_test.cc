@@ -7,8 +7,8 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/metrics/metrics.h"
-#include "controller/store/memory_store.h"
 #include "gtest/gtest.h"
 #include "tests/controller/jobs/job_testing.h"
 
@@ -16,55 +16,9 @@ namespace nasprune::controller {
 namespace {
 
 using testing::FakeEvaluationClient;
+using testing::FlakyStore;
 using testing::ResultFor;
 using testing::Spec;
-
-// A store that refuses every write (and cache read) while `down` is set,
-// and reports `corrupt` as an unreadable cache value.
-class FlakyStore final : public Store {
- public:
-  std::atomic<bool> down{false};
-  std::string corrupt;
-  size_t largest_put = 0;
-  MemoryStore inner;
-
-  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
-  GetCachedResults(const std::vector<std::string>& keys) override {
-    if (down) return absl::UnavailableError("down");
-    for (const std::string& key : keys) {
-      if (key == corrupt) return absl::DataLossError("corrupt " + key);
-    }
-    return inner.GetCachedResults(keys);
-  }
-  absl::Status PutCachedResults(
-      const std::vector<CacheEntry>& entries) override {
-    if (down) return absl::UnavailableError("down");
-    largest_put = std::max(largest_put, entries.size());
-    return inner.PutCachedResults(entries);
-  }
-  absl::Status CreateJob(const v1::JobStatus& job) override {
-    if (down) return absl::UnavailableError("down");
-    return inner.CreateJob(job);
-  }
-  absl::StatusOr<v1::JobStatus> GetJob(const std::string& id) override {
-    return inner.GetJob(id);
-  }
-  absl::StatusOr<std::vector<v1::JobStatus>> ListJobs() override {
-    return inner.ListJobs();
-  }
-  absl::Status Commit(const std::string& id, const JobUpdate& u) override {
-    if (down) return absl::UnavailableError("down");
-    return inner.Commit(id, u);
-  }
-  absl::StatusOr<std::vector<v1::TrialRecord>> ListTrials(
-      const std::string& id) override {
-    return inner.ListTrials(id);
-  }
-  absl::StatusOr<std::optional<v1::StrategyState>> GetCheckpoint(
-      const std::string& id) override {
-    return inner.GetCheckpoint(id);
-  }
-};
 
 class JobManagerTest : public ::testing::Test {
  protected:
@@ -252,6 +206,45 @@ TEST_F(JobManagerTest, NothingIsLostWhileTheStoreIsDown) {
         store_.GetCachedResult(trial.result().cache_key())->has_value());
   }
   EXPECT_EQ(store_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST_F(JobManagerTest, AResultOnItsWayToTheStoreAnswersLookups) {
+  AddWorker("w", 1);
+  const std::string first = Submit(Spec("", 1));
+  const std::string second = Submit(Spec("", 1));  // The same genome.
+  manager_->Step();
+  ASSERT_EQ(client_.Open().size(), 1u);  // The first job's trial.
+  store_.down = true;
+  client_.SucceedAll();
+  for (int i = 0; i < 5; ++i) manager_->Step();
+  EXPECT_EQ(client_.started(), 1u);
+  EXPECT_EQ(Get(second).trials().cache_hits(), 1);
+  EXPECT_EQ(Get(second).state(), v1::JOB_STATE_SUCCEEDED);
+  store_.down = false;
+  manager_->Step();
+  EXPECT_EQ(store_.GetJob(second)->trials().cache_hits(), 1);
+  EXPECT_EQ(store_.GetJob(first)->state(), v1::JOB_STATE_SUCCEEDED);
+}
+
+TEST_F(JobManagerTest, TheSchedulerThreadRunsAJobAndStoresIt) {
+  AddWorker("w", 3);
+  manager_->Start();
+  const std::string id = Submit(Spec("", 40));
+  for (int i = 0; i < 10000 && !Final(Get(id)); ++i) {
+    client_.SucceedAll();
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  manager_->Stop();
+  EXPECT_EQ(Get(id).state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(store_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials = store_.ListTrials(id);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 40u);
+  for (const v1::TrialRecord& trial : *trials) {
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_SUCCEEDED);
+    EXPECT_TRUE(
+        store_.GetCachedResult(trial.result().cache_key())->has_value());
+  }
 }
 
 TEST_F(JobManagerTest, AnUnreadableCacheValueCostsOnlyItsOwnHit) {

@@ -2,9 +2,10 @@
 #define NASPRUNE_TESTS_CONTROLLER_JOBS_JOB_TESTING_H_
 
 // Helpers for the job and job-manager tests: specs from YAML, made-up
-// results, and a hand-written EvaluationClient that records calls and lets
-// the test finish them.
+// results, a hand-written EvaluationClient that records calls and lets the
+// test finish them, and a store that fails on demand.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -18,10 +19,60 @@
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "controller/scheduler/evaluation_client.h"
+#include "controller/store/memory_store.h"
 #include "gtest/gtest.h"
 #include "nasprune/v1/job.pb.h"
 
 namespace nasprune::controller::testing {
+
+// A store that refuses every write (and cache read) while `down` is set,
+// refuses commits of job `fail_commits_of`, and reports `corrupt` as an
+// unreadable cache value.
+class FlakyStore final : public Store {
+ public:
+  std::atomic<bool> down{false};
+  std::string corrupt;
+  std::string fail_commits_of;  // A job whose commits fail.
+  size_t largest_put = 0;
+  MemoryStore inner;
+
+  absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
+  GetCachedResults(const std::vector<std::string>& keys) override {
+    if (down) return absl::UnavailableError("down");
+    for (const std::string& key : keys) {
+      if (key == corrupt) return absl::DataLossError("corrupt " + key);
+    }
+    return inner.GetCachedResults(keys);
+  }
+  absl::Status PutCachedResults(
+      const std::vector<CacheEntry>& entries) override {
+    if (down) return absl::UnavailableError("down");
+    largest_put = std::max(largest_put, entries.size());
+    return inner.PutCachedResults(entries);
+  }
+  absl::Status CreateJob(const v1::JobStatus& job) override {
+    if (down) return absl::UnavailableError("down");
+    return inner.CreateJob(job);
+  }
+  absl::StatusOr<v1::JobStatus> GetJob(const std::string& id) override {
+    return inner.GetJob(id);
+  }
+  absl::StatusOr<std::vector<v1::JobStatus>> ListJobs() override {
+    return inner.ListJobs();
+  }
+  absl::Status Commit(const std::string& id, const JobUpdate& u) override {
+    if (down || id == fail_commits_of) return absl::UnavailableError("down");
+    return inner.Commit(id, u);
+  }
+  absl::StatusOr<std::vector<v1::TrialRecord>> ListTrials(
+      const std::string& id) override {
+    return inner.ListTrials(id);
+  }
+  absl::StatusOr<std::optional<v1::StrategyState>> GetCheckpoint(
+      const std::string& id) override {
+    return inner.GetCheckpoint(id);
+  }
+};
 
 // A prepared spec: random search, `max_trials` trials, no exports, with
 // the fields of the YAML `extra` merged over it.
