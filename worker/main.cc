@@ -126,9 +126,11 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
                            const std::function<void(
                                const nasprune::v1::TrialProgress&)>& progress,
                            w::Canceller& canceller) {
-      return w::EvaluateSynthetic(request, synthetic, progress, [&canceller] {
-        return canceller.cancelled();
-      });
+      return w::EvaluateSynthetic(
+          request, synthetic, progress,
+          [&canceller](std::chrono::steady_clock::time_point deadline) {
+            return canceller.WaitUntil(deadline);
+          });
     };
     identity.evaluator_version = w::kSyntheticEvaluatorVersion;
     identity.synthetic = true;

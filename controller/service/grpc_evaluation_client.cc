@@ -28,11 +28,13 @@ class EvaluateReactor final
     grpc::ClientContext* context ABSL_GUARDED_BY(mu) = nullptr;
   };
 
-  EvaluateReactor(std::string address, std::chrono::milliseconds deadline,
+  EvaluateReactor(std::string address, const v1::EvaluateRequest& request,
+                  std::chrono::milliseconds deadline,
                   EvaluationClient::Callbacks callbacks)
       : address_(std::move(address)),
         callbacks_(std::move(callbacks)),
-        handle_(std::make_shared<Handle>()) {
+        handle_(std::make_shared<Handle>()),
+        request_(request) {
     context_.set_deadline(std::chrono::system_clock::now() + deadline);
     // A worker that cannot be reached yet is waited for (a dead one is
     // expired by its missed heartbeats); UNAVAILABLE then means a stream
@@ -42,8 +44,7 @@ class EvaluateReactor final
     handle_->context = &context_;
   }
 
-  void Start(v1::Worker::Stub* stub, const v1::EvaluateRequest& request) {
-    request_ = request;
+  void Start(v1::Worker::Stub* stub) {
     stub->async()->Evaluate(&context_, &request_, this);
     StartRead(&event_);
     StartCall();
@@ -93,6 +94,33 @@ class EvaluateReactor final
 
 }  // namespace
 
+GrpcEvaluationClient::GrpcEvaluationClient()
+    : starter_([this] { StartLoop(); }) {}
+
+GrpcEvaluationClient::~GrpcEvaluationClient() {
+  {
+    absl::MutexLock lock(&start_mu_);
+    stopping_ = true;
+  }
+  starter_.join();
+}
+
+void GrpcEvaluationClient::StartLoop() {
+  for (;;) {
+    std::deque<std::function<void()>> batch;
+    {
+      absl::MutexLock lock(&start_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(start_mu_) {
+        return stopping_ || !to_start_.empty();
+      };
+      start_mu_.Await(absl::Condition(&ready));
+      if (to_start_.empty()) return;  // Stopping, and everything started.
+      batch.swap(to_start_);
+    }
+    for (const std::function<void()>& start : batch) start();
+  }
+}
+
 v1::Worker::Stub* GrpcEvaluationClient::StubFor(const std::string& address) {
   absl::MutexLock lock(&mu_);
   auto& stub = stubs_[address];
@@ -110,9 +138,12 @@ v1::Worker::Stub* GrpcEvaluationClient::StubFor(const std::string& address) {
 std::shared_ptr<Evaluation> GrpcEvaluationClient::Start(
     const std::string& address, const v1::EvaluateRequest& request,
     std::chrono::milliseconds deadline, Callbacks callbacks) {
-  auto* reactor = new EvaluateReactor(address, deadline, std::move(callbacks));
+  auto* reactor =
+      new EvaluateReactor(address, request, deadline, std::move(callbacks));
   std::shared_ptr<Evaluation> handle = reactor->handle();
-  reactor->Start(StubFor(address), request);
+  v1::Worker::Stub* stub = StubFor(address);
+  absl::MutexLock lock(&start_mu_);
+  to_start_.push_back([reactor, stub] { reactor->Start(stub); });
   return handle;
 }
 

@@ -11,7 +11,16 @@ void Canceller::Cancel() {
     cancelled_ = true;
     hook = hook_;
   }
+  cv_.notify_all();
   if (hook) hook();
+}
+
+bool Canceller::WaitUntil(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (deadline > std::chrono::steady_clock::now()) {
+    cv_.wait_until(lock, deadline, [this] { return cancelled_; });
+  }
+  return cancelled_;
 }
 
 bool Canceller::cancelled() const {

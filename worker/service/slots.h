@@ -6,6 +6,8 @@
 //
 // Thread-safe.
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,11 +27,15 @@ class Canceller {
  public:
   void Cancel();
   bool cancelled() const;
+  // Waits until `deadline` or the cancellation, whichever comes first;
+  // whether it is cancelled.
+  bool WaitUntil(std::chrono::steady_clock::time_point deadline);
   // Replaces the hook (null clears it); runs it now when already cancelled.
   void OnCancel(std::function<void()> hook);
 
  private:
   mutable std::mutex mu_;
+  std::condition_variable cv_;
   bool cancelled_ = false;
   std::function<void()> hook_;
 };

@@ -13,19 +13,12 @@
 namespace nasprune::worker {
 namespace {
 
-constexpr auto kCancelCheck = std::chrono::milliseconds(10);
-
-// Sleeps `duration`, returning false as soon as `cancelled` says so.
-bool SleepUnlessCancelled(std::chrono::nanoseconds duration,
-                          const std::function<bool()>& cancelled) {
-  const auto end = std::chrono::steady_clock::now() + duration;
-  while (true) {
-    if (cancelled && cancelled()) return false;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= end) return true;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::nanoseconds>(end - now, kCancelCheck));
-  }
+// Sleeps until `end`; false when cancelled first.
+bool SleepUnlessCancelled(std::chrono::steady_clock::time_point end,
+                          const WaitFn& wait) {
+  if (wait) return !wait(end);
+  std::this_thread::sleep_until(end);
+  return true;
 }
 
 }  // namespace
@@ -33,7 +26,7 @@ bool SleepUnlessCancelled(std::chrono::nanoseconds duration,
 absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
     const v1::EvaluateRequest& request, const SyntheticOptions& options,
     const std::function<void(const v1::TrialProgress&)>& progress,
-    const std::function<bool()>& cancelled) {
+    const WaitFn& wait) {
   if (absl::Status status = genome::ValidateGenome(request.genome());
       !status.ok()) {
     return status;
@@ -72,7 +65,8 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.delay) /
       epochs;
   for (int e = 1; e <= epochs; ++e) {
-    if (!SleepUnlessCancelled(per_epoch, cancelled)) {
+    // Each epoch ends on schedule, however late the last one woke.
+    if (!SleepUnlessCancelled(start + e * per_epoch, wait)) {
       return absl::CancelledError("evaluation cancelled");
     }
     v1::EpochMetrics* m = result.add_epochs();
@@ -89,7 +83,7 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
       progress(p);
     }
   }
-  if (cancelled && cancelled()) {
+  if (wait && wait(std::chrono::steady_clock::now())) {
     return absl::CancelledError("evaluation cancelled");
   }
   if (options.fail_all) {

@@ -21,7 +21,7 @@
 // min(1, n / 10,000)^0.25 when n > 0.
 //
 // The evaluation sleeps `delay` in total, spread over its epochs, reporting
-// each epoch's progress; it checks for cancellation at least every 10 ms.
+// each epoch's progress; it stops as soon as it is cancelled.
 
 #include <chrono>
 #include <functional>
@@ -43,12 +43,17 @@ struct SyntheticOptions {
   bool fail_all = false;
 };
 
-// INVALID_ARGUMENT for an invalid genome or input; CANCELLED when
-// `cancelled` turns true; INTERNAL when fail_all.
+// Waits until `deadline` unless the evaluation is cancelled first; whether
+// it is cancelled. A worker passes its Canceller's WaitUntil.
+using WaitFn =
+    std::function<bool(std::chrono::steady_clock::time_point deadline)>;
+
+// INVALID_ARGUMENT for an invalid genome or input; CANCELLED when `wait`
+// says so (null: never cancelled); INTERNAL when fail_all.
 absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
     const v1::EvaluateRequest& request, const SyntheticOptions& options,
     const std::function<void(const v1::TrialProgress&)>& progress,
-    const std::function<bool()>& cancelled);
+    const WaitFn& wait);
 
 }  // namespace nasprune::worker
 

@@ -1,5 +1,8 @@
 #include "worker/service/slots.h"
 
+#include <chrono>
+#include <thread>
+
 #include "gtest/gtest.h"
 
 namespace nasprune::worker {
@@ -55,6 +58,23 @@ TEST(SlotTable, CancelReachesTheRegisteredHookOnceRegistered) {
   int late = 0;
   (*canceller)->OnCancel([&] { ++late; });
   EXPECT_EQ(late, 1);
+}
+
+TEST(Canceller, WaitUntilEndsAtTheDeadlineOrTheCancellation) {
+  Canceller canceller;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(canceller.WaitUntil(start + std::chrono::milliseconds(20)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(20));
+  std::thread cancel([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    canceller.Cancel();
+  });
+  // Would wait an hour without the cancellation.
+  EXPECT_TRUE(canceller.WaitUntil(std::chrono::steady_clock::now() +
+                                  std::chrono::hours(1)));
+  cancel.join();
+  EXPECT_TRUE(canceller.WaitUntil(std::chrono::steady_clock::now()));
 }
 
 }  // namespace

@@ -85,9 +85,14 @@ TEST(SyntheticEvaluator, TakesItsDelayAndStopsWhenCancelled) {
     stop = true;
   });
   start = std::chrono::steady_clock::now();
-  const auto result =
-      EvaluateSynthetic(request, {.delay = std::chrono::seconds(60)}, nullptr,
-                        [&] { return stop.load(); });
+  const auto result = EvaluateSynthetic(
+      request, {.delay = std::chrono::seconds(60)}, nullptr,
+      [&](std::chrono::steady_clock::time_point deadline) {
+        while (!stop && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return stop.load();
+      });
   canceller.join();
   EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
   // Far below the 60 s it would have taken.
