@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "common/canonical/canonical.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/state_names.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -42,15 +43,8 @@ absl::Status CallError(const std::string& controller, const grpc::Status& s) {
   return status;
 }
 
-std::string StateName(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  return name.substr(std::string("JOB_STATE_").size());
-}
-
-std::string TrialStateName(v1::TrialState state) {
-  std::string name = v1::TrialState_Name(state);
-  return name.substr(std::string("TRIAL_STATE_").size());
-}
+using jobspec::JobStateName;
+using jobspec::TrialStateName;
 
 void PrintTrial(const v1::TrialRecord& trial, std::ostream& progress) {
   std::string detail;
@@ -71,7 +65,7 @@ void PrintTrial(const v1::TrialRecord& trial, std::ostream& progress) {
 
 void PrintSummary(const v1::JobStatus& job, const v1::ParetoFront& front,
                   std::ostream& out) {
-  out << absl::StrFormat("job %s: %s", job.job_id(), StateName(job.state()));
+  out << absl::StrFormat("job %s: %s", job.job_id(), JobStateName(job.state()));
   if (!job.message().empty()) out << " (" << job.message() << ")";
   out << "\n";
   if (!job.best_trial_id().empty()) {
@@ -128,7 +122,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
       if (event.has_status()) {
         if (event.status().state() != last.state()) {
           progress << "job " << job_id << ": "
-                   << StateName(event.status().state()) << "\n";
+                   << JobStateName(event.status().state()) << "\n";
         }
         last = event.status();
       } else if (event.has_trial_finished()) {
@@ -165,7 +159,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
   PrintSummary(last, front, out);
   if (last.state() != v1::JOB_STATE_SUCCEEDED) {
     return absl::AbortedError(absl::StrCat("job ", job_id, " ended ",
-                                           StateName(last.state()), ": ",
+                                           JobStateName(last.state()), ": ",
                                            last.message()));
   }
   return absl::OkStatus();

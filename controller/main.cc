@@ -9,8 +9,6 @@
 //
 // Exit status: 0 after a signal, 1 when it cannot start, 2 for bad flags.
 
-#include <csignal>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/daemon/daemon.h"
 #include "common/metrics/metrics.h"
 #include "controller/jobs/job_manager.h"
 #include "controller/metrics.h"
@@ -99,22 +98,12 @@ int Serve(const Flags& flags) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--redis-timeout-ms: ", flags.redis_timeout_ms, " is not positive")));
   }
-  if (!flags.artifact_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(flags.artifact_dir, error);
-    if (error) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--artifact-dir: cannot create ", flags.artifact_dir,
-                       ": ", error.message())));
-    }
+  if (absl::Status s =
+          nasprune::CreateFlagDirectory("--artifact-dir", flags.artifact_dir);
+      !s.ok()) {
+    return Fail(s);
   }
-
-  // Signals are taken by sigwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  nasprune::StopSignals stop_signals;  // Before any thread starts.
 
   absl::StatusOr<std::unique_ptr<c::RedisStore>> store = c::RedisStore::Connect(
       {.redis = {.host = redis_host,
@@ -166,8 +155,7 @@ int Serve(const Flags& flags) {
             << flags.redis << ", artifacts in "
             << (flags.artifact_dir.empty() ? "(none)" : flags.artifact_dir)
             << "\n";
-  int signal = 0;
-  sigwait(&signals, &signal);
+  const int signal = stop_signals.Wait();
   std::cerr << "nasprune-controller: signal " << signal << ", stopping\n";
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   (*manager)->Stop();

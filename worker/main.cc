@@ -16,7 +16,6 @@
 
 #include <unistd.h>
 
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -26,6 +25,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/daemon/daemon.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "google/protobuf/util/json_util.h"
@@ -136,14 +136,10 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
     identity.synthetic = true;
     identity.device = "synthetic";
   } else if (flags.evaluator == "libtorch") {
-    if (!flags.artifact_dir.empty()) {
-      std::error_code error;
-      std::filesystem::create_directories(flags.artifact_dir, error);
-      if (error) {
-        return Fail(absl::InvalidArgumentError(
-            absl::StrCat("--artifact-dir: cannot create ", flags.artifact_dir,
-                         ": ", error.message())));
-      }
+    if (absl::Status s =
+            nasprune::CreateFlagDirectory("--artifact-dir", flags.artifact_dir);
+        !s.ok()) {
+      return Fail(s);
     }
     evaluate = LibTorchEvaluation(options, flags.artifact_dir);
     identity.evaluator_version = w::kEvaluatorVersion;
@@ -154,12 +150,7 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
                      "\" is not libtorch or synthetic")));
   }
 
-  // Signals are taken by sigwait below; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  nasprune::StopSignals stop_signals;  // Before any thread starts.
 
   // The identity (name, address) is known before serving: --listen names
   // its port.
@@ -224,8 +215,7 @@ int Serve(const ServeFlags& flags, const w::EvaluatorOptions& options) {
       flags.controller.empty()
           ? ""
           : absl::StrCat(", controller ", flags.controller));
-  int signal = 0;
-  sigwait(&signals, &signal);
+  const int signal = stop_signals.Wait();
   std::cerr << "nasprune-worker: signal " << signal << ", stopping\n";
   if (registrar) registrar->Stop();
   // Running evaluations are told to stop; the deadline bounds the wait.

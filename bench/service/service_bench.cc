@@ -39,10 +39,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/time/proto_time.h"
 #include "tests/testing/cluster.h"
 
 namespace {
 
+using nasprune::FromProtoTime;
 using nasprune::testing::Cluster;
 namespace v1 = nasprune::v1;
 
@@ -60,10 +62,6 @@ double CpuSeconds(pid_t pid) {
     if (i == 15) stime = std::stol(field);
   }
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
 
 double Quantile(std::vector<double> values, double q) {
@@ -109,8 +107,8 @@ bool RunJob(int workers, int slots, int delay_ms, const std::string& strategy,
               << "\n";
     return false;
   }
-  run->wall_seconds = absl::ToDoubleSeconds(ToTime(done->end_time()) -
-                                            ToTime(done->start_time()));
+  run->wall_seconds = absl::ToDoubleSeconds(FromProtoTime(done->end_time()) -
+                                            FromProtoTime(done->start_time()));
   run->controller_cpu_seconds = cpu_after - cpu_before;
   // Pages under gRPC's 4 MiB message limit.
   absl::StatusOr<std::vector<v1::TrialRecord>> records =
@@ -131,8 +129,8 @@ std::vector<double> DispatchGaps(const std::vector<v1::TrialRecord>& trials) {
   // (time, is_start) per worker.
   std::map<std::string, std::vector<std::pair<absl::Time, bool>>> events;
   for (const v1::TrialRecord& t : trials) {
-    events[t.worker()].push_back({ToTime(t.start_time()), true});
-    events[t.worker()].push_back({ToTime(t.end_time()), false});
+    events[t.worker()].push_back({FromProtoTime(t.start_time()), true});
+    events[t.worker()].push_back({FromProtoTime(t.end_time()), false});
   }
   std::vector<double> gaps;
   for (auto& [worker, list] : events) {
@@ -163,8 +161,8 @@ double Mean(const std::vector<double>& values) {
 std::vector<double> RoundTrips(const std::vector<v1::TrialRecord>& trials) {
   std::vector<double> rtt;
   for (const v1::TrialRecord& t : trials) {
-    rtt.push_back(absl::ToDoubleMilliseconds(ToTime(t.end_time()) -
-                                             ToTime(t.start_time())));
+    rtt.push_back(absl::ToDoubleMilliseconds(FromProtoTime(t.end_time()) -
+                                             FromProtoTime(t.start_time())));
   }
   return rtt;
 }
@@ -215,9 +213,10 @@ int main(int argc, char** argv) {
     std::vector<double> overhead;  // Round trip minus the worker's own time.
     double busy = 0;  // Seconds the workers spent evaluating, as they say.
     for (const v1::TrialRecord& t : util.trials) {
-      overhead.push_back(absl::ToDoubleMilliseconds(ToTime(t.end_time()) -
-                                                    ToTime(t.start_time())) -
-                         1000 * t.result().total_seconds());
+      overhead.push_back(
+          absl::ToDoubleMilliseconds(FromProtoTime(t.end_time()) -
+                                     FromProtoTime(t.start_time())) -
+          1000 * t.result().total_seconds());
       busy += t.result().total_seconds();
     }
     const double nominal = util_trials * util_delay_ms / 1000.0;

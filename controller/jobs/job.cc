@@ -7,23 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/genome/hash.h"
 #include "common/jobspec/cache_key.h"
+#include "common/time/proto_time.h"
 #include "controller/search/factory.h"
 #include "controller/search/reward.h"
 
 namespace nasprune::controller {
 namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  const int64_t nanos = absl::ToUnixNanos(time);
-  google::protobuf::Timestamp t;
-  t.set_seconds(nanos / 1000000000);
-  t.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return t;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 bool FinalTrialState(v1::TrialState state) {
   return state == v1::TRIAL_STATE_SUCCEEDED ||
@@ -133,19 +122,26 @@ bool Job::final() const {
          status_.state() == v1::JOB_STATE_CANCELLED;
 }
 
-const v1::TrialRecord* Job::FindTrial(const std::string& trial_id) const {
-  const std::string prefix = absl::StrCat(id(), "/");
-  if (trial_id.rfind(prefix, 0) != 0) return nullptr;
-  int64_t index = 0;
-  const std::string rest = trial_id.substr(prefix.size());
-  if (rest.empty() || rest.size() > 18 ||
-      !std::all_of(rest.begin(), rest.end(),
+std::optional<TrialRef> ParseTrialId(const std::string& trial_id) {
+  const size_t slash = trial_id.rfind('/');
+  if (slash == std::string::npos || slash == 0) return std::nullopt;
+  const std::string digits = trial_id.substr(slash + 1);
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(),
                    [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return TrialRef{.job_id = trial_id.substr(0, slash),
+                  .index = std::stoll(digits)};
+}
+
+const v1::TrialRecord* Job::FindTrial(const std::string& trial_id) const {
+  std::optional<TrialRef> ref = ParseTrialId(trial_id);
+  if (!ref.has_value() || ref->job_id != id() ||
+      ref->index >= static_cast<int64_t>(trials_.size())) {
     return nullptr;
   }
-  index = std::stoll(rest);
-  if (index >= static_cast<int64_t>(trials_.size())) return nullptr;
-  return &trials_[index];
+  return &trials_[ref->index];
 }
 
 bool Job::IsExportTrial(const v1::TrialRecord& trial) const {
@@ -177,7 +173,7 @@ v1::ParetoFront Job::ParetoFront() const {
 
 void Job::Start(absl::Time now) {
   if (status_.state() != v1::JOB_STATE_PENDING) return;
-  *status_.mutable_start_time() = ToTimestamp(now);
+  *status_.mutable_start_time() = ToProtoTime(now);
   SetState(v1::JOB_STATE_RUNNING, "", now);
 }
 
@@ -205,7 +201,7 @@ int64_t Job::AddTrial(const Proposal& proposal,
   trial.set_state(v1::TRIAL_STATE_QUEUED);
   trial.set_rung(proposal.rung);
   trial.set_promoted_from(promoted_from);
-  *trial.mutable_create_time() = ToTimestamp(now);
+  *trial.mutable_create_time() = ToProtoTime(now);
   trials_.push_back(std::move(trial));
   status_.mutable_trials()->set_total(static_cast<int32_t>(trials_.size()));
   queue_.push_back(index);
@@ -288,7 +284,7 @@ int Job::Dispatched(int64_t index, const std::string& worker, absl::Time now) {
   trial.set_state(v1::TRIAL_STATE_RUNNING);
   trial.set_attempts(trial.attempts() + 1);
   trial.set_worker(worker);
-  *trial.mutable_start_time() = ToTimestamp(now);
+  *trial.mutable_start_time() = ToProtoTime(now);
   Count(trial, +1);
   running_.insert(index);
   curves_.erase(index);
@@ -305,7 +301,7 @@ void Job::AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
   v1::TrialRecord& trial = trials_[index];
   Count(trial, -1);
   trial.set_cache_hit(true);
-  *trial.mutable_start_time() = ToTimestamp(now);
+  *trial.mutable_start_time() = ToProtoTime(now);
   *trial.mutable_result() = result;
   Count(trial, +1);
   v1::JobEvent event;
@@ -414,7 +410,7 @@ void Job::Complete(v1::TrialRecord& trial, v1::TrialState state,
   Count(trial, -1);
   trial.set_state(state);
   if (state != v1::TRIAL_STATE_FAILED) trial.clear_failure();
-  *trial.mutable_end_time() = ToTimestamp(now);
+  *trial.mutable_end_time() = ToProtoTime(now);
   Count(trial, +1);
   running_.erase(trial.index());
   curves_.erase(trial.index());
@@ -498,7 +494,7 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
                now);
   }
   if (spec.budget().max_wall_seconds() > 0 &&
-      now - FromTimestamp(status_.start_time()) >=
+      now - FromProtoTime(status_.start_time()) >=
           absl::Seconds(spec.budget().max_wall_seconds())) {
     std::vector<int64_t> cancelled =
         End(v1::JOB_STATE_SUCCEEDED,
@@ -574,7 +570,7 @@ std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,
   }
   phase_ = Phase::kDone;
   if (status_.start_time().seconds() == 0) {
-    *status_.mutable_start_time() = ToTimestamp(now);
+    *status_.mutable_start_time() = ToProtoTime(now);
   }
   SetState(state, message, now);
   return cancelled;
@@ -584,7 +580,7 @@ void Job::SetState(v1::JobState state, const std::string& message,
                    absl::Time now) {
   status_.set_state(state);
   status_.set_message(message);
-  if (final()) *status_.mutable_end_time() = ToTimestamp(now);
+  if (final()) *status_.mutable_end_time() = ToProtoTime(now);
   status_dirty_ = true;
   EmitStatus();
 }

@@ -50,6 +50,14 @@
 
 namespace nasprune::controller {
 
+// A trial id, "<job_id>/<index>", split; nullopt when it is not of that
+// form (an empty job id, an index that is not a number of 1 to 18 digits).
+struct TrialRef {
+  std::string job_id;
+  int64_t index = 0;
+};
+std::optional<TrialRef> ParseTrialId(const std::string& trial_id);
+
 class Job {
  public:
   struct Options {

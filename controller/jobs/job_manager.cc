@@ -14,32 +14,15 @@
 #include "absl/synchronization/notification.h"
 #include "common/canonical/canonical.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/state_names.h"
 #include "common/status/field_errors.h"
+#include "common/time/proto_time.h"
 
 namespace nasprune::controller {
 namespace {
 
-std::string StateLabel(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  name = name.substr(std::string("JOB_STATE_").size());
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-  return name;
-}
-
-std::string TrialStateLabel(v1::TrialState state) {
-  std::string name = v1::TrialState_Name(state);
-  name = name.substr(std::string("TRIAL_STATE_").size());
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-  return name;
-}
-
-google::protobuf::Timestamp NowTimestamp(absl::Time now) {
-  google::protobuf::Timestamp t;
-  const int64_t nanos = absl::ToUnixNanos(now);
-  t.set_seconds(nanos / 1000000000);
-  t.set_nanos(static_cast<int32_t>(nanos % 1000000000));
-  return t;
-}
+using jobspec::JobStateLabel;
+using jobspec::TrialStateLabel;
 
 // The `states` filter of a list request: each a known state other than
 // UNSPECIFIED.
@@ -77,11 +60,6 @@ absl::Status RequireJobId(const std::string& job_id) {
 }
 
 // "<job_id>/<index>" → job id.
-std::string JobOfTrial(const std::string& trial_id) {
-  const size_t slash = trial_id.rfind('/');
-  return slash == std::string::npos ? "" : trial_id.substr(0, slash);
-}
-
 }  // namespace
 
 JobManager::JobManager(Options options) : options_(std::move(options)) {}
@@ -197,7 +175,7 @@ absl::StatusOr<v1::JobStatus> JobManager::Submit(
   v1::JobStatus status;
   *status.mutable_spec() = *std::move(spec);
   status.set_state(v1::JOB_STATE_PENDING);
-  *status.mutable_create_time() = NowTimestamp(Now());
+  *status.mutable_create_time() = ToProtoTime(Now());
   const Job::Options job_options{
       .max_attempts = options_.max_attempts,
       .max_retained_events = options_.max_retained_events};
@@ -369,16 +347,13 @@ absl::StatusOr<JobManager::ModelFile> JobManager::GetModel(
   if (request.trial_id().empty()) {
     return absl::InvalidArgumentError("trial_id: required");
   }
-  const std::string job_id = JobOfTrial(request.trial_id());
-  if (job_id.empty() ||
-      request.trial_id().find_first_not_of("0123456789", job_id.size() + 1) !=
-          std::string::npos ||
-      request.trial_id().size() == job_id.size() + 1) {
+  const std::optional<TrialRef> ref = ParseTrialId(request.trial_id());
+  if (!ref.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "trial_id: \"", request.trial_id(), "\" is not <job_id>/<index>"));
   }
   absl::ReaderMutexLock lock(&mu_);
-  Job* job = FindJob(job_id);
+  Job* job = FindJob(ref->job_id);
   if (job == nullptr || job->FindTrial(request.trial_id()) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("trial_id: no trial \"", request.trial_id(), "\""));
@@ -514,7 +489,7 @@ void JobManager::UpdateGauges() {
   for (v1::JobState state :
        {v1::JOB_STATE_PENDING, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
         v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED}) {
-    m->jobs.Labels({StateLabel(state)}).Set(by_state[state]);
+    m->jobs.Labels({JobStateLabel(state)}).Set(by_state[state]);
   }
   int in_rotation = 0;
   const std::vector<std::string> workers = options_.pool->Workers();

@@ -2,6 +2,7 @@
 // stops its evaluations on the workers; a worker that fails every
 // evaluation is taken out of rotation and does not stall the job.
 
+#include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,26 @@ int BusySlots(const v1::WorkerStatus& status) {
   return busy;
 }
 
+// Polls the workers' slots until `done(busy slots in all)` or `timeout`;
+// the last count.
+int WaitForBusySlots(Cluster& cluster, int workers,
+                     std::chrono::milliseconds timeout,
+                     const std::function<bool(int)>& done) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  int busy = 0;
+  do {
+    busy = 0;
+    for (int i = 0; i < workers; ++i) {
+      absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(i);
+      EXPECT_TRUE(status.ok()) << status.status();
+      if (status.ok()) busy += BusySlots(*status);
+    }
+    if (done(busy)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < end);
+  return busy;
+}
+
 TEST(Control, CancellingAJobStopsItsEvaluations) {
   Cluster cluster;
   ASSERT_TRUE(cluster.Start());
@@ -39,11 +60,11 @@ TEST(Control, CancellingAJobStopsItsEvaluations) {
                                 return s.trials().running() == 4;
                               })
                   .ok());
-  for (int i = 0; i < 2; ++i) {
-    absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(i);
-    ASSERT_TRUE(status.ok());
-    EXPECT_EQ(BusySlots(*status), 2);
-  }
+  // The calls reach the workers a moment after the controller counts them
+  // as running.
+  ASSERT_EQ(WaitForBusySlots(cluster, 2, std::chrono::seconds(10),
+                             [](int busy) { return busy == 4; }),
+            4);
 
   v1::CancelJobRequest cancel;
   cancel.set_job_id(job->job_id());
@@ -55,19 +76,9 @@ TEST(Control, CancellingAJobStopsItsEvaluations) {
   EXPECT_EQ(cancelled.message(), "changed my mind");
 
   // Within seconds no worker trains anything.
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  int busy = 0;
-  do {
-    busy = 0;
-    for (int i = 0; i < 2; ++i) {
-      absl::StatusOr<v1::WorkerStatus> status = cluster.WorkerStatus(i);
-      ASSERT_TRUE(status.ok());
-      busy += BusySlots(*status);
-    }
-    if (busy == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  } while (std::chrono::steady_clock::now() < end);
-  EXPECT_EQ(busy, 0);
+  EXPECT_EQ(WaitForBusySlots(cluster, 2, std::chrono::seconds(5),
+                             [](int busy) { return busy == 0; }),
+            0);
 
   absl::StatusOr<std::vector<v1::TrialRecord>> trials =
       cluster.Trials(job->job_id());

@@ -38,6 +38,23 @@ void ExpectEveryTrialOnce(const std::vector<v1::TrialRecord>& trials,
   }
 }
 
+// Waits for the job to succeed, then checks its trials as above; `done` and
+// `trials` receive what was checked.
+void ExpectSucceedsWithEveryTrialOnce(Cluster& cluster,
+                                      const std::string& job_id,
+                                      std::chrono::seconds timeout,
+                                      size_t expected, v1::JobStatus* done,
+                                      std::vector<v1::TrialRecord>* trials) {
+  absl::StatusOr<v1::JobStatus> status = cluster.WaitForJob(job_id, timeout);
+  ASSERT_TRUE(status.ok()) << status.status() << cluster.ControllerLog();
+  EXPECT_EQ(status->state(), v1::JOB_STATE_SUCCEEDED) << status->message();
+  *done = *std::move(status);
+  absl::StatusOr<std::vector<v1::TrialRecord>> listed = cluster.Trials(job_id);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  *trials = *std::move(listed);
+  ExpectEveryTrialOnce(*trials, expected);
+}
+
 int Succeeded(const v1::JobStatus& status) {
   return status.trials().succeeded();
 }
@@ -70,15 +87,11 @@ TEST(Faults, AKilledWorkersTrialRunsElsewhere) {
   ASSERT_EQ(victim_worker.rfind("worker-", 0), 0u);
   cluster.KillWorker(std::stoi(victim_worker.substr(7)), SIGKILL);
 
-  absl::StatusOr<v1::JobStatus> done =
-      cluster.WaitForJob(job->job_id(), std::chrono::seconds(60));
-  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
-  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
-  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
-      cluster.Trials(job->job_id());
-  ASSERT_TRUE(trials.ok());
-  ExpectEveryTrialOnce(*trials, 9);
-  for (const v1::TrialRecord& trial : *trials) {
+  v1::JobStatus done;
+  std::vector<v1::TrialRecord> trials;
+  ASSERT_NO_FATAL_FAILURE(ExpectSucceedsWithEveryTrialOnce(
+      cluster, job->job_id(), std::chrono::seconds(60), 9, &done, &trials));
+  for (const v1::TrialRecord& trial : trials) {
     EXPECT_NE(trial.worker(), victim_worker) << trial.trial_id();
     if (trial.trial_id() == victim_trial) {
       EXPECT_EQ(trial.attempts(), 2);
@@ -104,14 +117,10 @@ TEST(Faults, AJobResumesAfterTheControllerIsKilled) {
   cluster.KillController(SIGKILL);
   ASSERT_TRUE(cluster.StartController());
 
-  absl::StatusOr<v1::JobStatus> done =
-      cluster.WaitForJob(job->job_id(), std::chrono::seconds(90));
-  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
-  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
-  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
-      cluster.Trials(job->job_id());
-  ASSERT_TRUE(trials.ok());
-  ExpectEveryTrialOnce(*trials, 40);
+  v1::JobStatus done;
+  std::vector<v1::TrialRecord> trials;
+  ASSERT_NO_FATAL_FAILURE(ExpectSucceedsWithEveryTrialOnce(
+      cluster, job->job_id(), std::chrono::seconds(90), 40, &done, &trials));
   // Trained evaluations ≤ unique genomes + those in flight at the kill (at
   // most one per slot).
   int64_t trained = 0;
@@ -120,7 +129,7 @@ TEST(Faults, AJobResumesAfterTheControllerIsKilled) {
     ASSERT_TRUE(status.ok());
     trained += status->evaluations_completed();
   }
-  EXPECT_GE(trained, 40 - done->trials().cache_hits());
+  EXPECT_GE(trained, 40 - done.trials().cache_hits());
   EXPECT_LE(trained, 40 + kWorkers * kSlots);
 }
 
@@ -147,17 +156,13 @@ TEST(Faults, AJobCompletesThroughARedisRestart) {
   ASSERT_TRUE(cluster.GetJob(job->job_id()).ok());
   ASSERT_TRUE(cluster.redis().Restart());
 
-  absl::StatusOr<v1::JobStatus> done =
-      cluster.WaitForJob(job->job_id(), std::chrono::seconds(90));
-  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
-  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
-  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
-      cluster.Trials(job->job_id());
-  ASSERT_TRUE(trials.ok());
-  ExpectEveryTrialOnce(*trials, 40);
+  v1::JobStatus done;
+  std::vector<v1::TrialRecord> trials;
+  ASSERT_NO_FATAL_FAILURE(ExpectSucceedsWithEveryTrialOnce(
+      cluster, job->job_id(), std::chrono::seconds(90), 40, &done, &trials));
   for (const v1::TrialRecord& before : *acknowledged) {
     if (before.state() != v1::TRIAL_STATE_SUCCEEDED) continue;
-    const v1::TrialRecord& after = (*trials)[before.index()];
+    const v1::TrialRecord& after = trials[before.index()];
     EXPECT_EQ(after.genome_hash(), before.genome_hash());
     EXPECT_EQ(after.result().val_accuracy(), before.result().val_accuracy());
   }

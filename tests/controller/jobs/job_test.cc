@@ -312,5 +312,16 @@ TEST(Job, EventsReplayFromASequence) {
   EXPECT_EQ(job->EventsAfter(1, 2).size(), 2u);
 }
 
+TEST(ParseTrialId, SplitsJobAndIndexAndRejectsTheRest) {
+  std::optional<TrialRef> ref = ParseTrialId("search-1a2b/42");
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ(ref->job_id, "search-1a2b");
+  EXPECT_EQ(ref->index, 42);
+  for (const char* bad : {"", "job", "job/", "/3", "job/x1", "job/-1", "job/3 ",
+                          "job/1234567890123456789"}) {
+    EXPECT_FALSE(ParseTrialId(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace nasprune::controller
