@@ -106,6 +106,7 @@ void JobManager::Start() {
   absl::MutexLock lock(&inbox_mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  stopped_ = false;
   writer_.Start();
   thread_ = std::thread([this] { Loop(); });
 }
@@ -124,6 +125,23 @@ void JobManager::Stop() {
       return outstanding_ == 0;
     };
     inbox_mu_.AwaitWithTimeout(absl::Condition(&quiet), absl::Seconds(30));
+  }
+  // What arrived after the last round: results and cancellations are
+  // applied, and written below. Calls that the stop ended stay running, to
+  // be queued again by the next controller (they are not the trials' fault).
+  std::vector<Message> late;
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    late.swap(inbox_);
+    stopped_ = true;
+  }
+  for (Message& message : late) {
+    if (auto* outcome = std::get_if<Outcome>(&message)) {
+      if (outcome->outcome.ok()) ApplyOutcome(*outcome);
+    } else if (auto* cancel = std::get_if<CancelCommand>(&message)) {
+      Apply(message);
+      waiting_cancels_.push_back(std::move(*cancel));
+    }
   }
   running_.clear();
   writer_.Stop();
@@ -287,9 +305,17 @@ void JobManager::CancelJob(
     if ((*job)->final()) return done((*job)->status());
   }
   // The scheduler applies it and writes it before answering.
-  Post(CancelCommand{.job_id = request.job_id(),
-                     .reason = request.reason(),
-                     .done = std::move(done)});
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    if (!stopped_) {
+      inbox_.push_back(CancelCommand{.job_id = request.job_id(),
+                                     .reason = request.reason(),
+                                     .done = std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError(
+      "the controller is stopping; cancel again once it is back"));
 }
 
 absl::StatusOr<v1::JobStatus> JobManager::CancelJob(
@@ -864,8 +890,14 @@ void JobManager::StartWrite(bool force) {
   if (force ||
       now - last_commit_ >= absl::FromChrono(options_.commit_interval)) {
     last_commit_ = now;
-    absl::MutexLock lock(&mu_);
-    for (Job* job : job_order_) {
+    std::vector<Job*> jobs;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      jobs = job_order_;
+    }
+    for (Job* job : jobs) {
+      // A lock per job: readers wait for one checkpoint at a time.
+      absl::MutexLock lock(&mu_);
       if (std::optional<JobUpdate> update = job->TakeUpdate()) {
         batch.updates.emplace_back(job->id(), *std::move(update));
       }
@@ -891,8 +923,15 @@ void JobManager::CollectWrite() {
   for (const Store::CacheEntry& entry : result->unwritten.cache_puts) {
     unwritten_keys.insert(entry.first);
   }
+  // Keys written, unless a newer result for them waits for the next write.
+  std::set<std::string> pending_keys;
+  for (const Store::CacheEntry& entry : cache_puts_) {
+    pending_keys.insert(entry.first);
+  }
   for (const std::string& key : writing_keys_) {
-    if (!unwritten_keys.contains(key)) unstored_results_.erase(key);
+    if (!unwritten_keys.contains(key) && !pending_keys.contains(key)) {
+      unstored_results_.erase(key);
+    }
   }
   writing_keys_.clear();
   std::vector<CancelCommand> cancels;

@@ -108,7 +108,8 @@ class JobManager {
   absl::StatusOr<v1::ListJobsResponse> ListJobs(
       const v1::ListJobsRequest& request);
   // Answers once the cancellation is written (UNAVAILABLE when the store
-  // refused it: it is applied and the write is retried). `done` runs on the
+  // refused it: it is applied and the write is retried; UNAVAILABLE too
+  // once Stop has run). `done` runs on the
   // calling thread for bad requests and final jobs, else on the scheduler
   // thread; it must not block. The second form waits for the answer.
   void CancelJob(const v1::CancelJobRequest& request,
@@ -262,6 +263,8 @@ class JobManager {
   absl::Mutex inbox_mu_;
   std::vector<Message> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool stopping_ ABSL_GUARDED_BY(inbox_mu_) = false;
+  // Stop has taken the inbox for the last time: cancellations are refused.
+  bool stopped_ ABSL_GUARDED_BY(inbox_mu_) = false;
   // Evaluations whose on_done has not run yet.
   int outstanding_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   std::thread thread_;

@@ -52,6 +52,12 @@ class EvaluateReactor final
 
   std::shared_ptr<Handle> handle() const { return handle_; }
 
+  // Ends the call without starting it: on_done gets CANCELLED.
+  void Abandon() {
+    OnDone(grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the evaluation client is shutting down"));
+  }
+
   void OnReadDone(bool ok) override {
     if (!ok) return;  // The stream ended; OnDone follows.
     if (event_.has_progress()) {
@@ -142,8 +148,15 @@ std::shared_ptr<Evaluation> GrpcEvaluationClient::Start(
       new EvaluateReactor(address, request, deadline, std::move(callbacks));
   std::shared_ptr<Evaluation> handle = reactor->handle();
   v1::Worker::Stub* stub = StubFor(address);
-  absl::MutexLock lock(&start_mu_);
-  to_start_.push_back([reactor, stub] { reactor->Start(stub); });
+  {
+    absl::MutexLock lock(&start_mu_);
+    if (!stopping_) {
+      to_start_.push_back([reactor, stub] { reactor->Start(stub); });
+      return handle;
+    }
+  }
+  // The client is being destroyed: the call never starts.
+  reactor->Abandon();
   return handle;
 }
 

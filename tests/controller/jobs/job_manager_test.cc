@@ -247,6 +247,30 @@ TEST_F(JobManagerTest, TheSchedulerThreadRunsAJobAndStoresIt) {
   }
 }
 
+TEST_F(JobManagerTest,
+       StopAppliesAndWritesResultsThatArrivedAfterTheLastRound) {
+  AddWorker("w", 1);
+  const std::string id = Submit(Spec("", 3));
+  manager_->Step();
+  ASSERT_EQ(client_.Open().size(), 1u);
+  const std::string key = client_.Open()[0].request.cache_key();
+  client_.SucceedAll();  // In the inbox; no round follows.
+  manager_->Stop();
+  EXPECT_EQ(store_.ListTrials(id)->at(0).state(), v1::TRIAL_STATE_SUCCEEDED);
+  EXPECT_TRUE(store_.GetCachedResult(key)->has_value());
+}
+
+TEST_F(JobManagerTest, ACancelAfterStopIsAnsweredUnavailable) {
+  AddWorker("w", 1);
+  const std::string id = Submit(Spec("", 3));
+  manager_->Step();
+  manager_->Stop();
+  v1::CancelJobRequest request;
+  request.set_job_id(id);
+  EXPECT_EQ(manager_->CancelJob(request).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
 TEST_F(JobManagerTest, AnUnreadableCacheValueCostsOnlyItsOwnHit) {
   AddWorker("w", 3);
   const std::string first = Submit(Spec("", 3));
