@@ -260,6 +260,36 @@ TEST_F(JobManagerTest,
   EXPECT_TRUE(store_.GetCachedResult(key)->has_value());
 }
 
+TEST_F(JobManagerTest, ACancelIsAnsweredOnlyOnceItsOwnWriteIsDone) {
+  AddWorker("w", 1);
+  const std::string id = Submit(Spec("", 5));
+  manager_->Start();
+  for (int i = 0; i < 5000 && client_.Open().empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(client_.Open().size(), 1u);
+  // The result's commit is held in the writer; the cancellation must wait
+  // for a write of its own, after that one.
+  absl::Notification gate;
+  store_.hold_commits = &gate;
+  client_.SucceedAll();
+  v1::CancelJobRequest request;
+  request.set_job_id(id);
+  auto cancelled = std::async(std::launch::async,
+                              [&] { return manager_->CancelJob(request); });
+  EXPECT_EQ(cancelled.wait_for(std::chrono::milliseconds(200)),
+            std::future_status::timeout);
+  EXPECT_NE(store_.inner.GetJob(id)->state(), v1::JOB_STATE_CANCELLED);
+  store_.hold_commits = nullptr;
+  gate.Notify();
+  absl::StatusOr<v1::JobStatus> status = cancelled.get();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->state(), v1::JOB_STATE_CANCELLED);
+  // Answered after the write: the store already says so.
+  EXPECT_EQ(store_.inner.GetJob(id)->state(), v1::JOB_STATE_CANCELLED);
+  manager_->Stop();
+}
+
 TEST_F(JobManagerTest, ACancelAfterStopIsAnsweredUnavailable) {
   AddWorker("w", 1);
   const std::string id = Submit(Spec("", 3));

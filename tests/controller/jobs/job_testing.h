@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "controller/scheduler/evaluation_client.h"
@@ -26,13 +27,16 @@
 namespace nasprune::controller::testing {
 
 // A store that refuses every write (and cache read) while `down` is set,
-// refuses commits of job `fail_commits_of`, and reports `corrupt` as an
-// unreadable cache value.
+// refuses commits of job `fail_commits_of`, holds commits while
+// `hold_commits` is set, and reports `corrupt` as an unreadable cache value.
 class FlakyStore final : public Store {
  public:
   std::atomic<bool> down{false};
   std::string corrupt;
   std::string fail_commits_of;  // A job whose commits fail.
+  // While set, commits wait for it (a write in flight, for tests with the
+  // manager's threads).
+  std::atomic<absl::Notification*> hold_commits{nullptr};
   size_t largest_put = 0;
   MemoryStore inner;
 
@@ -61,6 +65,9 @@ class FlakyStore final : public Store {
     return inner.ListJobs();
   }
   absl::Status Commit(const std::string& id, const JobUpdate& u) override {
+    if (absl::Notification* gate = hold_commits.load()) {
+      gate->WaitForNotification();
+    }
     if (down || id == fail_commits_of) return absl::UnavailableError("down");
     return inner.Commit(id, u);
   }
