@@ -1,17 +1,14 @@
 #include "cli/service_commands.h"
 
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/canonical/canonical.h"
+#include "cli/model_download.h"
 #include "common/jobspec/job_spec.h"
-#include "common/jobspec/state_names.h"
+#include "common/jobspec/states.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -32,8 +29,8 @@ void SetDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
 }
 
-absl::Status CallError(const std::string& controller, const grpc::Status& s) {
-  const absl::Status status = FromGrpcStatus(s);
+absl::Status CallError(const std::string& controller,
+                       const absl::Status& status) {
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::Status(
@@ -101,7 +98,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
   grpc::ClientContext context;
   SetDeadline(context);
   if (grpc::Status s = stub->SubmitJob(&context, request, &response); !s.ok()) {
-    return CallError(options.controller, s);
+    return CallError(options.controller, FromGrpcStatus(s));
   }
   const std::string job_id = response.job().job_id();
   out << job_id << "\n";
@@ -132,7 +129,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
     const grpc::Status end = reader->Finish();
     if (end.ok()) break;
     if (end.error_code() != grpc::StatusCode::UNAVAILABLE || reconnects >= 60) {
-      return CallError(options.controller, end);
+      return CallError(options.controller, FromGrpcStatus(end));
     }
     progress << "watch interrupted (" << end.error_message()
              << "); reconnecting\n";
@@ -144,7 +141,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
   v1::GetJobRequest get;
   get.set_job_id(job_id);
   if (grpc::Status s = stub->GetJob(&get_context, get, &last); !s.ok()) {
-    return CallError(options.controller, s);
+    return CallError(options.controller, FromGrpcStatus(s));
   }
   grpc::ClientContext front_context;
   SetDeadline(front_context);
@@ -154,7 +151,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
   if (grpc::Status s =
           stub->GetParetoFront(&front_context, front_request, &front);
       !s.ok()) {
-    return CallError(options.controller, s);
+    return CallError(options.controller, FromGrpcStatus(s));
   }
   PrintSummary(last, front, out);
   if (last.state() != v1::JOB_STATE_SUCCEEDED) {
@@ -169,48 +166,11 @@ absl::Status ExportCommand(const std::string& controller,
                            const std::string& trial_id,
                            const std::string& output_path, std::ostream& out) {
   auto stub = Connect(controller);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::minutes(10));
-  v1::DownloadModelRequest request;
-  request.set_trial_id(trial_id);
-  auto reader = stub->DownloadModel(&context, request);
-  std::string data, sha256;
-  int64_t total = -1;
-  v1::ModelChunk chunk;
-  while (reader->Read(&chunk)) {
-    if (total < 0) {
-      total = chunk.total_bytes();
-      sha256 = chunk.sha256();
-    }
-    data += chunk.data();
-  }
-  if (grpc::Status s = reader->Finish(); !s.ok())
-    return CallError(controller, s);
-  if (static_cast<int64_t>(data.size()) != total || Sha256Hex(data) != sha256) {
-    return absl::DataLossError(absl::StrCat(
-        "the model of ", trial_id, " arrived damaged (", data.size(), " of ",
-        total, " bytes, or a different SHA-256)"));
-  }
-  const std::string temporary = output_path + ".part";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!file.flush()) {
-      std::filesystem::remove(temporary);
-      return absl::UnavailableError(
-          absl::StrCat(output_path, ": cannot write the model"));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, output_path, error);
-  if (error) {
-    std::filesystem::remove(temporary);
-    return absl::UnavailableError(
-        absl::StrCat(output_path, ": ", error.message()));
-  }
-  out << absl::StrFormat("%s: %d bytes, sha256 %s\n", output_path, data.size(),
-                         sha256);
+  absl::StatusOr<DownloadedModel> model =
+      DownloadModel(*stub, trial_id, output_path);
+  if (!model.ok()) return CallError(controller, model.status());
+  out << absl::StrFormat("%s: %d bytes, sha256 %s\n", output_path, model->bytes,
+                         model->sha256);
   return absl::OkStatus();
 }
 

@@ -1,8 +1,10 @@
 # Helpers that keep every CMakeLists.txt a list of targets, in the spirit of
 # absl_cc_library.
 #
-#   nasprune_cc_library(NAME genome SRCS a.cc HDRS a.h DEPS nasprune::proto)
-#     -> target nasprune_genome, alias nasprune::genome.
+#   nasprune_cc_library(NAME genome SRCS a.cc HDRS a.h DEPS nasprune::proto
+#                       [PRIVATE_DEPS nasprune::canonical])
+#     -> target nasprune_genome, alias nasprune::genome. DEPS are what its
+#     headers need (users get them too); PRIVATE_DEPS only its sources.
 #   nasprune_cc_binary(NAME nasprune OUTPUT nasprune SRCS main.cc DEPS ...
 #                      [DIR bench])  -> <build>/bin (or <build>/DIR)/nasprune
 #   nasprune_cc_test(NAME genome_hash_test SRCS hash_test.cc DEPS ...
@@ -15,13 +17,14 @@
 include(GoogleTest)
 
 function(nasprune_cc_library)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;HDRS;DEPS;PUBLIC_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;HDRS;DEPS;PUBLIC_DEPS;PRIVATE_DEPS"
+                        ${ARGN})
   set(target nasprune_${ARG_NAME})
   if(ARG_SRCS)
     add_library(${target} STATIC ${ARG_SRCS} ${ARG_HDRS})
     target_link_libraries(${target}
       PUBLIC ${ARG_PUBLIC_DEPS} ${ARG_DEPS}
-      PRIVATE nasprune::settings)
+      PRIVATE ${ARG_PRIVATE_DEPS} nasprune::settings)
     target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
   else()
     add_library(${target} INTERFACE ${ARG_HDRS})

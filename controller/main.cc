@@ -9,16 +9,17 @@
 //
 // Exit status: 0 after a signal, 1 when it cannot start, 2 for bad flags.
 
+#include <atomic>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/daemon/daemon.h"
+#include "common/daemon/host_port.h"
 #include "common/metrics/metrics.h"
 #include "controller/jobs/job_manager.h"
 #include "controller/metrics.h"
@@ -52,34 +53,22 @@ int Fail(const absl::Status& status) {
   return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
 }
 
-// "HOST:PORT" with a port in [1, 65535].
-absl::Status SplitHostPort(const std::string& flag, const std::string& value,
-                           std::string* host, int* port) {
-  const size_t colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(value.substr(colon + 1), port) || *port <= 0 ||
-      *port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": \"", value, "\" is not HOST:PORT with a port in [1, 65535]"));
-  }
-  *host = value.substr(0, colon);
-  return absl::OkStatus();
+// The health of the whole server and of the controller API: serving while
+// the store takes writes (reads are still answered from memory when not).
+void SetServing(grpc::HealthCheckServiceInterface& health, bool serving) {
+  health.SetServingStatus(serving);
+  health.SetServingStatus("nasprune.v1.NasController", serving);
 }
 
 int Serve(const Flags& flags) {
-  std::string host;
-  int port = 0;
-  if (absl::Status s = SplitHostPort("--listen", flags.listen, &host, &port);
-      !s.ok()) {
-    return Fail(s);
+  if (absl::StatusOr<nasprune::HostPort> listen =
+          nasprune::ParseHostPort("--listen", flags.listen);
+      !listen.ok()) {
+    return Fail(listen.status());
   }
-  std::string redis_host;
-  int redis_port = 0;
-  if (absl::Status s =
-          SplitHostPort("--redis", flags.redis, &redis_host, &redis_port);
-      !s.ok()) {
-    return Fail(s);
-  }
+  absl::StatusOr<nasprune::HostPort> redis =
+      nasprune::ParseHostPort("--redis", flags.redis);
+  if (!redis.ok()) return Fail(redis.status());
   if (flags.heartbeat_interval_ms < 10 ||
       flags.heartbeat_interval_ms > 600000) {
     return Fail(absl::InvalidArgumentError(
@@ -106,8 +95,8 @@ int Serve(const Flags& flags) {
   nasprune::StopSignals stop_signals;  // Before any thread starts.
 
   absl::StatusOr<std::unique_ptr<c::RedisStore>> store = c::RedisStore::Connect(
-      {.redis = {.host = redis_host,
-                 .port = redis_port,
+      {.redis = {.host = redis->host,
+                 .port = redis->port,
                  .timeout = std::chrono::milliseconds(flags.redis_timeout_ms)},
        .key_prefix = flags.redis_prefix});
   if (!store.ok()) {
@@ -121,13 +110,21 @@ int Serve(const Flags& flags) {
                           flags.heartbeat_interval_ms),
                       .failure_limit = flags.failure_limit});
   c::GrpcEvaluationClient client;
+  // The health service follows the store's: set once the server runs.
+  std::atomic<grpc::HealthCheckServiceInterface*> health{nullptr};
   absl::StatusOr<std::unique_ptr<c::JobManager>> manager =
       c::JobManager::Create({.store = store->get(),
                              .pool = &pool,
                              .client = &client,
                              .metrics = &metrics,
                              .artifact_dir = flags.artifact_dir,
-                             .max_attempts = flags.max_attempts});
+                             .max_attempts = flags.max_attempts,
+                             .on_store_health = [&health](bool healthy) {
+                               if (grpc::HealthCheckServiceInterface* h =
+                                       health.load()) {
+                                 SetServing(*h, healthy);
+                               }
+                             }});
   if (!manager.ok()) {
     std::cerr << "error: cannot load the jobs from redis at " << flags.redis
               << ": " << manager.status().message() << "\n";
@@ -150,6 +147,8 @@ int Serve(const Flags& flags) {
     std::cerr << "error: cannot listen on " << flags.listen << "\n";
     return 1;
   }
+  health = server->GetHealthCheckService();
+  SetServing(*health.load(), (*manager)->store_healthy());
   (*manager)->Start();
   std::cerr << "nasprune-controller: serving on " << flags.listen << ", redis "
             << flags.redis << ", artifacts in "

@@ -150,7 +150,7 @@ std::string CanonicalText(const google::protobuf::Message& message) {
 
 namespace {
 
-// SHA-256 over the concatenation of `parts`.
+// SHA-256 over the concatenation of `parts`, raw bytes.
 std::string Sha256(std::initializer_list<absl::string_view> parts) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
@@ -168,6 +168,27 @@ std::string Sha256(std::initializer_list<absl::string_view> parts) {
 
 std::string Sha256Hex(absl::string_view data) {
   return absl::BytesToHexString(Sha256({data}));
+}
+
+Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr);
+}
+
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+}
+
+void Sha256Stream::Update(absl::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(),
+                   data.size());
+}
+
+std::string Sha256Stream::FinishHex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), digest, &length);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string Hash128Hex(absl::string_view domain, absl::string_view data) {

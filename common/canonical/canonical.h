@@ -34,6 +34,23 @@ std::string Hash128Hex(absl::string_view domain, absl::string_view data);
 // Lower-case hex of the full SHA-256 of `data` (artifact digests).
 std::string Sha256Hex(absl::string_view data);
 
+// SHA-256 of data that arrives in pieces (a file read or received in
+// chunks). Not thread-safe; not copyable.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+  void Update(absl::string_view data);
+  // Lower-case hex of the digest of everything so far; ends the stream.
+  std::string FinishHex();
+
+ private:
+  void* context_;  // EVP_MD_CTX.
+};
+
 }  // namespace nasprune
 
 #endif  // NASPRUNE_COMMON_CANONICAL_CANONICAL_H_

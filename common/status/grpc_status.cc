@@ -14,9 +14,4 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-std::string StatusCodeName(absl::StatusCode code) {
-  // absl's names are the canonical ones ("RESOURCE_EXHAUSTED").
-  return absl::StatusCodeToString(code);
-}
-
 }  // namespace nasprune

@@ -15,9 +15,6 @@ namespace nasprune {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// The canonical name of a code, e.g. "RESOURCE_EXHAUSTED" (TrialFailure.code).
-std::string StatusCodeName(absl::StatusCode code);
-
 }  // namespace nasprune
 
 #endif  // NASPRUNE_COMMON_STATUS_GRPC_STATUS_H_

@@ -7,19 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/genome/hash.h"
 #include "common/jobspec/cache_key.h"
+#include "common/jobspec/states.h"
 #include "common/time/proto_time.h"
 #include "controller/search/factory.h"
 #include "controller/search/reward.h"
 
 namespace nasprune::controller {
 namespace {
-
-bool FinalTrialState(v1::TrialState state) {
-  return state == v1::TRIAL_STATE_SUCCEEDED ||
-         state == v1::TRIAL_STATE_FAILED ||
-         state == v1::TRIAL_STATE_EARLY_STOPPED ||
-         state == v1::TRIAL_STATE_CANCELLED;
-}
 
 std::string ExportCacheKey(const std::string& key, bool test_split) {
   return absl::StrCat(key, test_split ? ":export+test" : ":export");
@@ -28,17 +22,27 @@ std::string ExportCacheKey(const std::string& key, bool test_split) {
 }  // namespace
 
 Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
-         JobParetoFront front, Options options)
+         JobParetoFront front, Options options, int64_t first_sequence)
     : options_(options),
       status_(std::move(status)),
       strategy_(std::move(strategy)),
       front_(std::move(front)),
       top_rung_(static_cast<int>(RungFidelities(status_.spec()).size()) - 1),
       key_part_(jobspec::JobKeyPart(status_.spec().recipe(),
-                                    status_.spec().dataset())) {}
+                                    status_.spec().dataset())),
+      events_(options.max_retained_events, first_sequence) {}
 
 absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
                                                  Options options) {
+  absl::StatusOr<std::unique_ptr<Job>> job =
+      Build(std::move(status), options, /*first_sequence=*/1);
+  if (job.ok()) (*job)->EmitStatus();
+  return job;
+}
+
+absl::StatusOr<std::unique_ptr<Job>> Job::Build(v1::JobStatus status,
+                                                Options options,
+                                                int64_t first_sequence) {
   absl::StatusOr<std::unique_ptr<SearchStrategy>> strategy =
       CreateStrategy(status.spec());
   if (!strategy.ok()) return strategy.status();
@@ -48,79 +52,12 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
        .constraints = spec.constraints()});
   if (!front.ok()) return front.status();
   options.max_attempts = std::max(1, options.max_attempts);
-  auto job = std::unique_ptr<Job>(new Job(
-      std::move(status), *std::move(strategy), *std::move(front), options));
-  job->EmitStatus();
-  return job;
+  return std::unique_ptr<Job>(new Job(std::move(status), *std::move(strategy),
+                                      *std::move(front), options,
+                                      first_sequence));
 }
 
-absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
-    v1::JobStatus status, std::vector<v1::TrialRecord> trials,
-    std::optional<v1::StrategyState> checkpoint, Options options,
-    absl::Time now) {
-  const std::string job_id = status.job_id();
-  absl::StatusOr<std::unique_ptr<Job>> created =
-      Create(std::move(status), options);
-  if (!created.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "job ", job_id,
-        ": its stored spec is unusable: ", created.status().message()));
-  }
-  Job& job = **created;
-  if (checkpoint.has_value()) {
-    if (absl::Status restored = job.strategy_->Restore(*checkpoint);
-        !restored.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          "job ", job_id,
-          ": its checkpoint does not restore: ", restored.message()));
-    }
-  } else if (!trials.empty()) {
-    return absl::DataLossError(
-        absl::StrCat("job ", job_id, ": it has trials but no checkpoint"));
-  }
-  // Counts are rebuilt from the records.
-  *job.status_.mutable_trials() = v1::TrialCounts();
-  for (size_t i = 0; i < trials.size(); ++i) {
-    v1::TrialRecord& trial = trials[i];
-    if (trial.index() != static_cast<int64_t>(i)) {
-      return absl::DataLossError(absl::StrCat("job ", job_id, ": trial ", i,
-                                              " is missing from the store"));
-    }
-    job.trials_.push_back(trial);
-    v1::TrialRecord& kept = job.trials_.back();
-    if (job.IsExportTrial(kept)) {
-      const v1::TrialRecord* source = job.FindTrial(kept.promoted_from());
-      job.export_of_[source->index()] = kept.index();
-      job.phase_ = Phase::kExport;
-    } else {
-      ++job.search_trials_;
-      job.by_genome_rung_[{kept.genome_hash(), kept.rung()}] = kept.index();
-    }
-    if (!FinalTrialState(kept.state())) {
-      kept.set_state(v1::TRIAL_STATE_QUEUED);
-      job.queue_.push_back(kept.index());
-      job.Dirty(kept);
-    }
-    job.Count(kept, +1);
-    if (kept.state() == v1::TRIAL_STATE_SUCCEEDED && !job.IsExportTrial(kept) &&
-        kept.rung() == job.top_rung_) {
-      job.front_.Add(kept.trial_id(), kept.genome_hash(), kept.result());
-    }
-  }
-  job.status_.mutable_trials()->set_total(
-      static_cast<int32_t>(job.trials_.size()));
-  if (job.final()) job.phase_ = Phase::kDone;
-  job.events_.clear();
-  job.next_sequence_ = std::max<int64_t>(2, absl::ToUnixMicros(now));
-  job.EmitStatus();
-  return created;
-}
-
-bool Job::final() const {
-  return status_.state() == v1::JOB_STATE_SUCCEEDED ||
-         status_.state() == v1::JOB_STATE_FAILED ||
-         status_.state() == v1::JOB_STATE_CANCELLED;
-}
+bool Job::final() const { return jobspec::IsFinal(status_.state()); }
 
 std::optional<TrialRef> ParseTrialId(const std::string& trial_id) {
   const size_t slash = trial_id.rfind('/');
@@ -203,7 +140,12 @@ int64_t Job::AddTrial(const Proposal& proposal,
   trial.set_promoted_from(promoted_from);
   *trial.mutable_create_time() = ToProtoTime(now);
   trials_.push_back(std::move(trial));
-  status_.mutable_trials()->set_total(static_cast<int32_t>(trials_.size()));
+  v1::TrialCounts& counts = *status_.mutable_trials();
+  if (IsExportTrial(trials_.back())) {
+    counts.set_exports(counts.exports() + 1);
+  } else {
+    counts.set_total(counts.total() + 1);
+  }
   queue_.push_back(index);
   Count(trials_.back(), +1);
   Dirty(trials_.back());
@@ -251,6 +193,21 @@ std::optional<int64_t> Job::NextTrial(int batch, absl::Time now, int taken) {
 }
 
 void Job::Requeue(int64_t index) { queue_.push_front(index); }
+
+void Job::NotRun(int64_t index) {
+  v1::TrialRecord& trial = trials_[index];
+  if (trial.state() != v1::TRIAL_STATE_RUNNING) return;
+  Count(trial, -1);
+  trial.set_state(v1::TRIAL_STATE_QUEUED);
+  trial.set_attempts(trial.attempts() - 1);
+  trial.clear_start_time();
+  Count(trial, +1);
+  running_.erase(index);
+  curves_.erase(index);
+  queue_.push_front(index);
+  Dirty(trial);
+  status_dirty_ = true;
+}
 
 v1::EvaluateRequest Job::Request(int64_t index,
                                  const std::string& evaluator_version) const {
@@ -455,6 +412,13 @@ void Job::Complete(v1::TrialRecord& trial, v1::TrialState state,
 
 void Job::Count(const v1::TrialRecord& trial, int sign) {
   v1::TrialCounts& c = *status_.mutable_trials();
+  if (IsExportTrial(trial)) {
+    if (trial.state() == v1::TRIAL_STATE_SUCCEEDED &&
+        !trial.result().artifact_sha256().empty()) {
+      c.set_exported(c.exported() + sign);
+    }
+    return;
+  }
   switch (trial.state()) {
     case v1::TRIAL_STATE_RUNNING:
       c.set_running(c.running() + sign);
@@ -541,19 +505,10 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
              absl::StrCat(c.total(), " trials: ", c.succeeded(), " succeeded (",
                           c.cache_hits(), " from the cache), ", c.failed(),
                           " failed, ", c.early_stopped(), " stopped early; ",
-                          ExportedModels(), " models exported"),
+                          c.exported(), " models exported"),
              now);
   }
   return {};
-}
-
-int Job::ExportedModels() const {
-  int exported = 0;
-  for (const auto& [source, exporter] : export_of_) {
-    exported += trials_[exporter].state() == v1::TRIAL_STATE_SUCCEEDED &&
-                !trials_[exporter].result().artifact_sha256().empty();
-  }
-  return exported;
 }
 
 std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,
@@ -586,36 +541,15 @@ void Job::SetState(v1::JobState state, const std::string& message,
 }
 
 void Job::Emit(v1::JobEvent event) {
-  event.set_sequence(next_sequence_++);
-  events_.push_back(std::move(event));
-  while (static_cast<int>(events_.size()) > options_.max_retained_events) {
-    events_.pop_front();
-  }
+  status_.set_last_sequence(events_.Append(std::move(event)));
 }
 
 void Job::EmitStatus() {
+  // The status it carries names its own event as the latest.
+  status_.set_last_sequence(events_.last_sequence() + 1);
   v1::JobEvent event;
   *event.mutable_status() = status_;
   Emit(std::move(event));
-}
-
-std::vector<v1::JobEvent> Job::EventsAfter(int64_t after, int max) const {
-  std::vector<v1::JobEvent> out;
-  if (after <= 0 || after > last_sequence()) {
-    // A fresh watch (or one from before a restart): the current status.
-    v1::JobEvent event;
-    event.set_sequence(last_sequence());
-    *event.mutable_status() = status_;
-    out.push_back(std::move(event));
-    return out;
-  }
-  auto it = std::lower_bound(
-      events_.begin(), events_.end(), after + 1,
-      [](const v1::JobEvent& e, int64_t s) { return e.sequence() < s; });
-  for (; it != events_.end() && static_cast<int>(out.size()) < max; ++it) {
-    out.push_back(*it);
-  }
-  return out;
 }
 
 std::optional<JobUpdate> Job::TakeUpdate() {

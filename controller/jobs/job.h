@@ -1,11 +1,11 @@
 #ifndef NASPRUNE_CONTROLLER_JOBS_JOB_H_
 #define NASPRUNE_CONTROLLER_JOBS_JOB_H_
 
-// One search job's state machine (DESIGN §2, §6): its strategy, its trials,
-// its counts and Pareto front, its event log, and what must be written to the
-// store. Pure logic: no I/O, no threads, no clock (times are passed in). The
-// job manager (job_manager.h) owns the I/O, the workers and the threads, and
-// calls a Job under its lock.
+// One search job's state machine: its strategy, its trials, its counts and
+// Pareto front, its event log, and what must be written to the store. Pure
+// logic: no I/O, no threads, no clock (times are passed in). The job
+// manager (job_manager.h) owns the I/O, the workers and the threads, and
+// calls a Job under the registry's lock (job_registry.h).
 //
 // A job's life:
 //   PENDING ─► RUNNING: search phase. The strategy's proposals become QUEUED
@@ -17,7 +17,8 @@
 //     validation accuracy) are evaluated again with export_model (and the
 //     test split when asked): "export trials", whose promoted_from names the
 //     search trial and whose rung is that trial's rung. They do not count
-//     toward max_trials.
+//     toward max_trials, nor in TrialCounts' totals (`exports` and
+//     `exported` count them).
 //   ─► SUCCEEDED. FAILED once budget.max_failed_trials trials failed;
 //     CANCELLED on request; SUCCEEDED early when max_wall_seconds passes
 //     (without exports). Ending cancels every queued and running trial.
@@ -25,7 +26,9 @@
 // A trial that fails for a reason other than its genome (the worker was lost,
 // its stream broke, the worker failed) is queued again up to `max_attempts`
 // dispatches, then FAILED with the last reason. A deterministic failure fails
-// it at once. Either way the strategy observes the failure.
+// it at once. Either way the strategy observes the failure. A trial the
+// worker turned away (every slot busy) never ran: NotRun queues it again
+// without using an attempt.
 //
 // Not thread-safe.
 
@@ -41,6 +44,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "controller/jobs/event_log.h"
 #include "controller/search/pareto_front.h"
 #include "controller/search/strategy.h"
 #include "controller/store/store.h"
@@ -82,6 +86,7 @@ class Job {
       absl::Time now);
 
   const std::string& id() const { return status_.job_id(); }
+  // Its last_sequence is the newest event's.
   const v1::JobStatus& status() const { return status_; }
   bool final() const;
   const std::vector<v1::TrialRecord>& trials() const { return trials_; }
@@ -113,6 +118,9 @@ class Job {
   // The trial was sent to `worker`: RUNNING, one more attempt. Returns the
   // attempt number.
   int Dispatched(int64_t index, const std::string& worker, absl::Time now);
+  // The dispatched trial never ran (its worker had no free slot): queued
+  // again at the head, its attempt not counted.
+  void NotRun(int64_t index);
   // The cache answered the trial.
   void AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
                          absl::Time now);
@@ -152,16 +160,18 @@ class Job {
     return status_dirty_ || checkpoint_dirty_ || !dirty_trials_.empty();
   }
 
-  // Events with sequence > `after` (from the oldest retained), at most
-  // `max`. With after == 0, a status event carrying the current sequence.
-  std::vector<v1::JobEvent> EventsAfter(int64_t after, int max) const;
-  int64_t last_sequence() const { return next_sequence_ - 1; }
+  const EventLog& events() const { return events_; }
+  int64_t last_sequence() const { return events_.last_sequence(); }
 
  private:
   enum class Phase { kSearch, kExport, kDone };
 
   Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
-      JobParetoFront front, Options options);
+      JobParetoFront front, Options options, int64_t first_sequence);
+  // A job whose strategy and front are built from `status`' spec.
+  static absl::StatusOr<std::unique_ptr<Job>> Build(v1::JobStatus status,
+                                                    Options options,
+                                                    int64_t first_sequence);
 
   bool IsExportTrial(const v1::TrialRecord& trial) const;
   int64_t AddTrial(const Proposal& proposal, const std::string& promoted_from,
@@ -181,8 +191,6 @@ class Job {
     dirty_trials_.insert(trial.index());
   }
   int64_t MaxFailedTrials() const;
-  // Export trials that left a model.
-  int ExportedModels() const;
 
   const Options options_;
   v1::JobStatus status_;
@@ -205,8 +213,7 @@ class Job {
   std::map<int64_t, std::vector<v1::EpochMetrics>> curves_;
   std::string last_failure_;
 
-  std::deque<v1::JobEvent> events_;
-  int64_t next_sequence_ = 1;
+  EventLog events_;
 
   bool status_dirty_ = false;
   bool checkpoint_dirty_ = false;

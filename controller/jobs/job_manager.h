@@ -1,23 +1,28 @@
 #ifndef NASPRUNE_CONTROLLER_JOBS_JOB_MANAGER_H_
 #define NASPRUNE_CONTROLLER_JOBS_JOB_MANAGER_H_
 
-// The controller's core (DESIGN §2, §6): every job, the scheduler that feeds
-// their trials to worker slots, and the store behind them. No gRPC: the
-// NasController service translates its requests into these calls, and
-// evaluations go out through an EvaluationClient.
+// The controller's scheduler loop: the one thread that changes jobs. It
+// owns the inbox where evaluation events, worker losses and cancellations
+// arrive, and runs rounds that apply them, dispatch trials to free worker
+// slots, and hand the changes to the store writer. The parts it drives each
+// have a home of their own (docs/architecture.md):
 //
-// Threads. One scheduler thread (Start/Stop) does all the work that changes
-// jobs: it applies evaluation events (queued by the client's callbacks),
-// expires lost workers, dispatches, and hands the changes to a store writer
-// thread (store_writer.h), so it never waits on a store write. RPC threads
-// read jobs under the lock, create jobs (Submit) and post cancellations,
-// which the scheduler applies and answers once they are written.
+//   job_registry.h     the jobs, their ids, the API's reads
+//   event_hub.h        watching jobs
+//   scheduler.h        which trial goes to which slot
+//   dispatcher.h       evaluations in flight: sending, applying outcomes
+//   evaluation_cache.h the cache over the store, with write-behind
+//   store_writer.h     writes, backoff, store health, answering cancels
+//   job.h              one job's state machine
 //
-// Scheduling. Whenever a worker slot is free, it goes to the running job
-// that wants one and has the fewest trials running (fair share; ties to the
-// older job), within the job's max_parallel. A trial is looked up in the
-// evaluation cache under the key of the worker chosen for it (the evaluator
-// version is part of the key) before it is sent.
+// No gRPC: the NasController service calls the registry, the hub and this
+// class; evaluations go out through an EvaluationClient.
+//
+// Threads. One scheduler thread (Start/Stop) runs the rounds; the store
+// writer writes on its own thread. RPC threads call Submit and CancelJob
+// (the scheduler applies a cancellation and answers it once written), and
+// the registry's and hub's reads. The client's callbacks only post to the
+// inbox.
 //
 // Durability. Submit returns once the job is in the store. A job's changes
 // (status, trials, strategy checkpoint) are written together at most every
@@ -29,30 +34,27 @@
 // job; running jobs resume where their last write left them, with the trials
 // that were in flight queued again.
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
 #include <thread>
-#include <unordered_map>
-#include <utility>
 #include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "controller/jobs/job.h"
+#include "common/time/clock.h"
+#include "controller/cache/evaluation_cache.h"
+#include "controller/jobs/dispatcher.h"
+#include "controller/jobs/event_hub.h"
+#include "controller/jobs/job_registry.h"
 #include "controller/jobs/store_writer.h"
 #include "controller/metrics.h"
 #include "controller/scheduler/evaluation_client.h"
+#include "controller/scheduler/scheduler.h"
 #include "controller/scheduler/worker_pool.h"
 #include "controller/store/store.h"
 #include "nasprune/v1/controller.pb.h"
@@ -68,15 +70,13 @@ class JobManager {
     EvaluationClient* client = nullptr;
     // Optional; must outlive the manager.
     ControllerMetrics* metrics = nullptr;
-    // Where workers put exported models as <sha256>.pt; empty: models
+    Clock* clock = Clock::Real();
+    // Where workers put exported models (common/artifacts); empty: models
     // cannot be downloaded, and export trials are never cache hits.
     std::string artifact_dir;
     // Dispatches of one trial before it fails for good.
     int max_attempts = 3;
-    // The deadline of an evaluation whose recipe sets no
-    // max_trial_seconds; with one, that limit plus `deadline_margin`.
-    std::chrono::milliseconds default_deadline = std::chrono::hours(24);
-    std::chrono::milliseconds deadline_margin = std::chrono::seconds(60);
+    Scheduler::Options scheduler;
     // How often the scheduler wakes without events (worker expiry, wall
     // limits, write retries).
     std::chrono::milliseconds tick{50};
@@ -88,65 +88,40 @@ class JobManager {
     std::chrono::milliseconds min_store_backoff{100};
     std::chrono::milliseconds max_store_backoff{5000};
     int max_retained_events = 10000;
+    // Told whenever store writes start failing (false) or succeed again
+    // (true), on the scheduler thread; it must not block. Optional.
+    std::function<void(bool healthy)> on_store_health;
   };
 
-  // Reads every job back from the store. Fails when the store cannot be
-  // read; a job whose records are unusable is skipped with a log line.
+  // Reads every job back from the store (JobRegistry::Create).
   static absl::StatusOr<std::unique_ptr<JobManager>> Create(Options options);
   ~JobManager();  // Stops the scheduler.
 
-  // Starts and stops the scheduler thread. Stop leaves running jobs running
-  // in the store (a later controller resumes them).
+  // Starts and stops the scheduler thread. Stop applies what arrived after
+  // the last round, writes what it can, and leaves running jobs running in
+  // the store (a later controller resumes them).
   void Start();
   void Stop();
 
-  // The API (controller.proto). INVALID_ARGUMENT naming the field for a bad
-  // request, NOT_FOUND for an unknown job or trial, UNAVAILABLE when the
-  // store cannot take a write.
+  JobRegistry& registry() { return *registry_; }
+  EventHub& events() { return *events_; }
+
+  // JobRegistry::Submit, then the scheduler is woken.
   absl::StatusOr<v1::JobStatus> Submit(const v1::SubmitJobRequest& request);
-  absl::StatusOr<v1::JobStatus> GetJob(const v1::GetJobRequest& request);
-  absl::StatusOr<v1::ListJobsResponse> ListJobs(
-      const v1::ListJobsRequest& request);
   // Answers once the cancellation is written (UNAVAILABLE when the store
   // refused it: it is applied and the write is retried; UNAVAILABLE too
-  // once Stop has run). `done` runs on the
-  // calling thread for bad requests and final jobs, else on the scheduler
-  // thread; it must not block. The second form waits for the answer.
+  // once Stop has run). `done` runs on the calling thread for bad requests
+  // and final jobs, else on the scheduler thread; it must not block. The
+  // second form waits for the answer.
   void CancelJob(const v1::CancelJobRequest& request,
                  std::function<void(absl::StatusOr<v1::JobStatus>)> done);
   absl::StatusOr<v1::JobStatus> CancelJob(const v1::CancelJobRequest& request);
-  absl::StatusOr<v1::ListTrialsResponse> ListTrials(
-      const v1::ListTrialsRequest& request);
-  absl::StatusOr<v1::ParetoFront> GetParetoFront(
-      const v1::GetParetoFrontRequest& request);
-
-  // A trial's exported model: FAILED_PRECONDITION when it has none (not
-  // exported, or the file is not in the artifact directory).
-  struct ModelFile {
-    std::string path;
-    std::string sha256;
-  };
-  absl::StatusOr<ModelFile> GetModel(const v1::DownloadModelRequest& request);
-
-  // Watching. Subscribe registers `notify`, called (on the scheduler thread,
-  // without locks held; it must not block) whenever the job has new events;
-  // then ReadEvents returns them. `ended`: the job is final and every event
-  // up to its last was returned.
-  absl::StatusOr<int64_t> Subscribe(const std::string& job_id,
-                                    std::function<void()> notify);
-  void Unsubscribe(int64_t subscription);
-  struct Events {
-    std::vector<v1::JobEvent> events;
-    bool ended = false;
-  };
-  absl::StatusOr<Events> ReadEvents(const std::string& job_id,
-                                    int64_t after_sequence, int max);
 
   // Workers found lost by the registry (they registered again); any thread.
   void OnWorkerLost(const WorkerPool::Lost& lost);
 
-  // False while store writes are failing.
-  bool store_healthy() const;
+  // False while store writes are failing; any thread.
+  bool store_healthy() const { return writer_->healthy(); }
 
   // Runs one scheduler round on the calling thread, store writes included:
   // for tests that drive the manager without Start. Not while the thread
@@ -155,36 +130,14 @@ class JobManager {
 
  private:
   // What the scheduler thread is told.
-  struct Outcome {
-    std::string trial_id;
-    int attempt = 0;
-    absl::StatusOr<v1::EvaluateEvent> outcome;
-    // From the evaluation's stream (not made up when its worker was lost).
-    bool from_stream = true;
-  };
-  struct ProgressEvent {
-    std::string trial_id;
-    int attempt = 0;
-    v1::TrialProgress progress;
-  };
   struct CancelCommand {
     std::string job_id;
     std::string reason;
     std::function<void(absl::StatusOr<v1::JobStatus>)> done;
   };
   struct Wake {};  // Something changed outside: run a round now.
-  using Message = std::variant<Outcome, ProgressEvent, WorkerPool::Lost,
-                               CancelCommand, Wake>;
-
-  struct Running {
-    std::string job_id;
-    int64_t index = 0;
-    int attempt = 0;
-    std::string worker;
-    std::string lease_id;
-    std::shared_ptr<Evaluation> evaluation;
-    absl::Time dispatched;
-  };
+  using Message = std::variant<EvaluationEnded, EvaluationProgress,
+                               WorkerPool::Lost, CancelCommand, Wake>;
 
   explicit JobManager(Options options);
   void Post(Message message);
@@ -192,73 +145,30 @@ class JobManager {
   // One round: apply `messages`, collect the last write, expire workers,
   // advance and dispatch, start the next write, notify watchers.
   void Round(std::vector<Message>& messages);
-  void UpdateGauges();
   void Apply(Message& message);
-  void ApplyOutcome(Outcome& outcome);
-  void ApplyLost(const WorkerPool::Lost& lost);
-  void StopTrials(Job& job, const std::vector<int64_t>& indices);
-  // Frees the trial's slot and forgets its evaluation.
-  void ForgetRunning(const std::string& trial_id, WorkerPool::Outcome outcome);
-  // A trial taken for a slot, about to be looked up and sent.
-  struct Taken {
-    absl::Time taken;
-    Job* job = nullptr;
-    int64_t index = 0;
-    std::string trial_id;
-    WorkerPool::Slot slot;
-    v1::EvaluateRequest request;
-  };
-  void Dispatch();
-  // A trial for every free slot, each with its slot acquired (not yet
-  // marked dispatched: a cache hit never is).
-  std::vector<Taken> TakeTrials();
-  void Send(const Taken& taken);
-  // The cached results of the batch, in order: nullopt for a miss, a store
-  // error, or an export whose model is not in the artifact directory.
-  std::vector<std::optional<v1::EvaluationResult>> LookupCache(
-      const std::vector<Taken>& batch);
+  void ApplyCancel(CancelCommand& cancel);
   void AdvanceJobs();
+  // Where the dispatcher's evaluations report: the inbox.
+  Dispatcher::Sink Inbox();
   // Hands the writer the cache puts, and the jobs' updates when
-  // commit_interval has passed or `force`; nothing while it is busy or the
-  // store is in backoff.
-  void StartWrite(bool force);
-  // Takes the writer's result once it is in: a failure puts back what was
-  // not written and backs off. Answers the cancellations that waited for it.
+  // commit_interval has passed or a cancellation waits; nothing while it is
+  // busy or the store is in backoff.
+  void StartWrite();
+  // Takes the writer's result once it is in: what was not written goes
+  // into the next write.
   void CollectWrite();
-  // Answers `cancels`: UNAVAILABLE for a job in `unwritten`.
-  void AnswerCancels(std::vector<CancelCommand>& cancels,
-                     const std::set<std::string>& unwritten);
-  void NotifyWatchers();
-  Job* FindJob(const std::string& job_id) ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // The job, or INVALID_ARGUMENT for an empty id and NOT_FOUND for an
-  // unknown one (both naming job_id).
-  absl::StatusOr<Job*> RequireJob(const std::string& job_id)
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  absl::Time Now() const { return absl::Now(); }
+  absl::Time Now() const { return options_.clock->Now(); }
 
   const Options options_;
+  std::unique_ptr<JobRegistry> registry_;
+  std::unique_ptr<EventHub> events_;
 
-  mutable absl::Mutex mu_;
-  // Jobs by id, and their order of creation (for fair-share ties).
-  std::map<std::string, std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);
-  std::vector<Job*> job_order_ ABSL_GUARDED_BY(mu_);
   // Scheduler thread only.
-  std::map<std::string, Running> running_;
-  // Workers each queued-again trial failed on, avoided when it goes again.
-  std::map<std::string, std::set<std::string>> failed_on_;
-  std::vector<Store::CacheEntry> cache_puts_;  // Not handed to the writer.
-  // Results not known to be in the store yet, by cache key: lookups see
-  // them first.
-  std::unordered_map<std::string, v1::EvaluationResult> unstored_results_;
-  std::vector<std::string> writing_keys_;  // The cache keys being written.
-  // Applied cancellations: waiting for a write, and in the write.
-  std::vector<CancelCommand> waiting_cancels_;
-  std::vector<CancelCommand> writing_cancels_;
+  Scheduler scheduler_;
+  EvaluationCache cache_;
+  std::unique_ptr<Dispatcher> dispatcher_;
   absl::Time last_commit_ = absl::InfinitePast();
   absl::Time last_gauges_ = absl::InfinitePast();
-  absl::Time store_retry_at_ = absl::InfinitePast();
-  std::chrono::milliseconds store_backoff_{0};
-  std::map<std::string, int64_t> notified_;  // Job → last sequence notified.
 
   absl::Mutex inbox_mu_;
   std::vector<Message> inbox_ ABSL_GUARDED_BY(inbox_mu_);
@@ -269,17 +179,8 @@ class JobManager {
   int outstanding_ ABSL_GUARDED_BY(inbox_mu_) = 0;
   std::thread thread_;
 
-  mutable absl::Mutex subscribers_mu_;
-  struct Subscriber {
-    std::string job_id;
-    std::function<void()> notify;
-  };
-  std::map<int64_t, Subscriber> subscribers_ ABSL_GUARDED_BY(subscribers_mu_);
-  int64_t next_subscriber_ ABSL_GUARDED_BY(subscribers_mu_) = 1;
-
-  std::atomic<bool> store_healthy_{true};
   // Last: its thread posts to the inbox.
-  StoreWriter writer_{options_.store, [this] { Post(Wake{}); }};
+  std::unique_ptr<StoreWriter> writer_;
 };
 
 }  // namespace nasprune::controller

@@ -1,11 +1,13 @@
 #include "controller/jobs/store_writer.h"
 
 #include <algorithm>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
 
 namespace nasprune::controller {
 
-StoreWriter::StoreWriter(Store* store, std::function<void()> written)
-    : store_(store), written_(std::move(written)) {}
+StoreWriter::StoreWriter(Options options) : options_(std::move(options)) {}
 
 StoreWriter::~StoreWriter() { Stop(); }
 
@@ -28,22 +30,91 @@ void StoreWriter::Stop() {
   running_ = false;
 }
 
+void StoreWriter::AwaitWrite(const std::string& job_id,
+                             std::function<void(absl::Status)> answer) {
+  waiting_.push_back({.job_id = job_id, .answer = std::move(answer)});
+}
+
+bool StoreWriter::Ready() {
+  if (options_.clock->Now() < retry_at_) {
+    // The changes are applied in memory; say so now rather than after the
+    // backoff.
+    Answer(waiting_, {}, /*all=*/true, last_error_);
+    return false;
+  }
+  return !busy_;
+}
+
 void StoreWriter::Write(Batch batch) {
+  if (batch.empty()) {
+    Answer(waiting_, {}, /*all=*/false, absl::OkStatus());
+    return;
+  }
+  writing_.swap(waiting_);
   busy_ = true;
   absl::MutexLock lock(&mu_);
   if (running_) {
     pending_ = std::move(batch);
   } else {
-    result_ = WriteNow(*store_, std::move(batch));
+    result_ = WriteNow(*options_.store, std::move(batch));
   }
 }
 
 std::optional<StoreWriter::Result> StoreWriter::Collect() {
-  absl::MutexLock lock(&mu_);
-  std::optional<Result> result = std::move(result_);
-  result_.reset();
-  if (result.has_value()) busy_ = false;
+  std::optional<Result> result;
+  {
+    absl::MutexLock lock(&mu_);
+    result = std::move(result_);
+    result_.reset();
+  }
+  if (!result.has_value()) return result;
+  busy_ = false;
+  std::vector<Waiter> answered;
+  answered.swap(writing_);
+  ControllerMetrics* m = options_.metrics;
+  if (result->status.ok()) {
+    if (!healthy_.exchange(true)) {
+      std::cerr << "controller: the store takes writes again\n";
+      if (options_.on_health) options_.on_health(true);
+    }
+    backoff_ = std::chrono::milliseconds(0);
+    if (m) m->store_up.Set(1);
+    Answer(answered, {}, /*all=*/false, absl::OkStatus());
+    return result;
+  }
+  if (healthy_.exchange(false)) {
+    std::cerr << "controller: store writes fail (" << result->status.message()
+              << "); retrying with backoff, serving from memory\n";
+    if (options_.on_health) options_.on_health(false);
+  }
+  backoff_ =
+      std::clamp(2 * backoff_, options_.min_backoff, options_.max_backoff);
+  retry_at_ = options_.clock->Now() + absl::FromChrono(backoff_);
+  last_error_ = absl::UnavailableError(
+      absl::StrCat("the store cannot take the write yet (",
+                   result->status.message(), "); it is retried"));
+  if (m) {
+    m->store_up.Set(0);
+    m->store_errors.Increment();
+  }
+  std::vector<std::string> unwritten;
+  for (const auto& [job_id, update] : result->unwritten.updates) {
+    unwritten.push_back(job_id);
+  }
+  Answer(answered, unwritten, /*all=*/false, last_error_);
   return result;
+}
+
+void StoreWriter::Answer(std::vector<Waiter>& waiters,
+                         const std::vector<std::string>& unwritten, bool all,
+                         const absl::Status& error) {
+  std::vector<Waiter> now;
+  now.swap(waiters);
+  for (Waiter& waiter : now) {
+    const bool failed = all || std::find(unwritten.begin(), unwritten.end(),
+                                         waiter.job_id) != unwritten.end();
+    waiter.answer(failed ? error : absl::OkStatus());
+  }
 }
 
 void StoreWriter::Loop() {
@@ -59,12 +130,12 @@ void StoreWriter::Loop() {
       batch = *std::move(pending_);
       pending_.reset();
     }
-    Result result = WriteNow(*store_, std::move(batch));
+    Result result = WriteNow(*options_.store, std::move(batch));
     {
       absl::MutexLock lock(&mu_);
       result_ = std::move(result);
     }
-    if (written_) written_();
+    if (options_.written) options_.written();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "controller/scheduler/worker_pool.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/field_errors.h"
@@ -22,8 +24,11 @@ bool ValidName(const std::string& name) {
 
 WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
 
-WorkerPool::Clock::time_point WorkerPool::Now() const {
-  return options_.now ? options_.now() : Clock::now();
+int WorkerPool::Free(const Worker& w) {
+  if (w.await_heartbeat) return 0;
+  const int busy =
+      static_cast<int>(w.trials.size() + w.stopping.size() + w.strays.size());
+  return std::max(0, w.info.slots() - busy);
 }
 
 absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
@@ -34,11 +39,12 @@ absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
   }
   if (r.address().empty()) errors.Add("address", "required");
   errors.CheckRange("slots", r.slots(), 1, 1024);
-  if (r.evaluator_version().empty())
+  if (r.evaluator_version().empty()) {
     errors.Add("evaluator_version", "required");
+  }
   if (!errors.ok()) return errors.ToStatus();
 
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   Lost previous{.worker = r.name()};
   if (workers_.contains(r.name())) previous = Drop(r.name());
   if (lost != nullptr) *lost = std::move(previous);
@@ -46,7 +52,7 @@ absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
   w = Worker();
   w.info = r;
   w.lease_id = absl::StrCat(r.name(), "/", next_lease_++);
-  w.last_seen = Now();
+  w.last_seen = options_.clock->Now();
   v1::RegisterResponse response;
   response.set_lease_id(w.lease_id);
   response.set_heartbeat_interval_ms(options_.heartbeat_interval.count());
@@ -55,20 +61,36 @@ absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
 
 v1::HeartbeatResponse WorkerPool::Heartbeat(const v1::HeartbeatRequest& r) {
   v1::HeartbeatResponse response;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = workers_.find(r.name());
   if (it == workers_.end() || it->second.lease_id != r.lease_id()) {
     response.set_known(false);
     return response;
   }
   Worker& w = it->second;
-  w.last_seen = Now();
+  w.last_seen = options_.clock->Now();
+  w.await_heartbeat = false;
   response.set_known(true);
-  // Trials it runs that are not (or no longer) its own here, such as those
-  // re-queued when it was declared lost, are stopped.
-  for (const std::string& t : r.running_trial_ids()) {
-    if (!w.trials.contains(t)) w.to_cancel.insert(t);
+  const std::set<std::string> running(r.running_trial_ids().begin(),
+                                      r.running_trial_ids().end());
+  // Stopped trials it no longer runs free their slots; those it still
+  // runs are asked to stop again (the call's cancellation may not have
+  // reached it).
+  std::erase_if(w.stopping,
+                [&](const std::string& t) { return !running.contains(t); });
+  w.strays.clear();
+  for (const std::string& t : running) {
+    if (w.stopping.contains(t)) w.to_cancel.insert(t);
+    if (w.trials.contains(t) || w.stopping.contains(t) ||
+        w.released.contains(t)) {
+      continue;
+    }
+    // Not (or no longer) its own here, such as one re-queued when it was
+    // declared lost: its slot is busy until it stops.
+    w.strays.insert(t);
+    w.to_cancel.insert(t);
   }
+  w.released.clear();
   for (const std::string& t : w.to_cancel) response.add_cancel_trial_ids(t);
   w.to_cancel.clear();
   return response;
@@ -76,9 +98,10 @@ v1::HeartbeatResponse WorkerPool::Heartbeat(const v1::HeartbeatRequest& r) {
 
 std::vector<WorkerPool::Lost> WorkerPool::Expire() {
   std::vector<Lost> lost;
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto deadline =
-      Now() - options_.missed_heartbeats * options_.heartbeat_interval;
+  absl::MutexLock lock(&mu_);
+  const absl::Time deadline =
+      options_.clock->Now() - options_.missed_heartbeats *
+                                  absl::FromChrono(options_.heartbeat_interval);
   for (auto it = workers_.begin(); it != workers_.end();) {
     if (it->second.last_seen >= deadline) {
       ++it;
@@ -92,7 +115,7 @@ std::vector<WorkerPool::Lost> WorkerPool::Expire() {
 
 std::optional<WorkerPool::Lost> WorkerPool::Remove(
     const std::string& worker, const std::string& lease_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = workers_.find(worker);
   if (it == workers_.end() || it->second.lease_id != lease_id) {
     return std::nullopt;
@@ -113,7 +136,7 @@ WorkerPool::Lost WorkerPool::Drop(const std::string& worker) {
 
 std::optional<WorkerPool::Slot> WorkerPool::Acquire(
     const std::string& trial_id, const std::set<std::string>& avoid) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   // A trial runs in one slot: an earlier assignment is dropped.
   if (auto t = trial_worker_.find(trial_id); t != trial_worker_.end()) {
     if (auto w = workers_.find(t->second); w != workers_.end()) {
@@ -121,9 +144,10 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
     }
     trial_worker_.erase(t);
   }
-  const Clock::time_point now = Now();
+  const absl::Time now = options_.clock->Now();
   for (auto& [name, w] : workers_) {
-    if (!w.in_rotation && now - w.out_since >= options_.rotation_cooldown) {
+    if (!w.in_rotation &&
+        now - w.out_since >= absl::FromChrono(options_.rotation_cooldown)) {
       w.in_rotation = true;  // On probation: one failure takes it out.
       w.consecutive_failures = options_.failure_limit - 1;
     }
@@ -134,19 +158,17 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
   for (auto& [name, w] : workers_) {
     if (!w.in_rotation || avoid.contains(name)) continue;
     others = true;
-    const int free = w.info.slots() - static_cast<int>(w.trials.size());
-    if (free > best_free) {
+    if (Free(w) > best_free) {
       best = &w;
-      best_free = free;
+      best_free = Free(w);
     }
   }
   if (best == nullptr && !others) {
     // Only avoided workers are left: better one of them than none.
     for (auto& [name, w] : workers_) {
-      const int free = w.info.slots() - static_cast<int>(w.trials.size());
-      if (w.in_rotation && free > best_free) {
+      if (w.in_rotation && Free(w) > best_free) {
         best = &w;
-        best_free = free;
+        best_free = Free(w);
       }
     }
   }
@@ -160,25 +182,40 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
 }
 
 void WorkerPool::Release(const std::string& trial_id, Outcome outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto t = trial_worker_.find(trial_id);
   if (t == trial_worker_.end()) return;
-  const auto w = workers_.find(t->second);
+  const auto it = workers_.find(t->second);
   trial_worker_.erase(t);
-  if (w == workers_.end()) return;
-  w->second.trials.erase(trial_id);
-  w->second.to_cancel.erase(trial_id);
-  if (outcome == Outcome::kSucceeded) {
-    w->second.consecutive_failures = 0;
-  } else if (outcome == Outcome::kRetryableFailure &&
-             ++w->second.consecutive_failures >= options_.failure_limit) {
-    w->second.in_rotation = false;
-    w->second.out_since = Now();
+  if (it == workers_.end()) return;
+  Worker& w = it->second;
+  w.trials.erase(trial_id);
+  w.to_cancel.erase(trial_id);
+  switch (outcome) {
+    case Outcome::kSucceeded:
+      w.consecutive_failures = 0;
+      w.released.insert(trial_id);
+      break;
+    case Outcome::kRetryableFailure:
+      w.released.insert(trial_id);
+      if (++w.consecutive_failures >= options_.failure_limit) {
+        w.in_rotation = false;
+        w.out_since = options_.clock->Now();
+      }
+      break;
+    case Outcome::kNotRun:
+      break;
+    case Outcome::kStopped:
+      w.stopping.insert(trial_id);
+      break;
+    case Outcome::kBusy:
+      w.await_heartbeat = true;
+      break;
   }
 }
 
 void WorkerPool::RequestCancel(const std::string& trial_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto t = trial_worker_.find(trial_id);
   if (t == trial_worker_.end()) return;
   if (auto w = workers_.find(t->second); w != workers_.end()) {
@@ -187,32 +224,30 @@ void WorkerPool::RequestCancel(const std::string& trial_id) {
 }
 
 int WorkerPool::free_slots() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   int free = 0;
   for (const auto& [name, w] : workers_) {
-    if (w.in_rotation) {
-      free += w.info.slots() - static_cast<int>(w.trials.size());
-    }
+    if (w.in_rotation) free += Free(w);
   }
   return free;
 }
 
 int WorkerPool::total_slots() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   int total = 0;
   for (const auto& [name, w] : workers_) total += w.info.slots();
   return total;
 }
 
 std::vector<std::string> WorkerPool::Workers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> names;
   for (const auto& [name, w] : workers_) names.push_back(name);
   return names;
 }
 
 bool WorkerPool::InRotation(const std::string& worker) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = workers_.find(worker);
   return it != workers_.end() && it->second.in_rotation;
 }

@@ -1,10 +1,10 @@
 #ifndef NASPRUNE_CONTROLLER_SCHEDULER_WORKER_POOL_H_
 #define NASPRUNE_CONTROLLER_SCHEDULER_WORKER_POOL_H_
 
-// The controller's view of its workers (DESIGN §6): registrations and
-// leases, heartbeats, loss detection, slot accounting for dispatch,
-// cancellation requests, and taking failing workers out of rotation.
-// Plain C++: the gRPC WorkerRegistry service and the dispatcher call it.
+// The controller's view of its workers: registrations and leases,
+// heartbeats, loss detection, slot accounting for dispatch, cancellation
+// requests, and taking failing workers out of rotation. Plain C++: the gRPC
+// WorkerRegistry service and the scheduler call it.
 //
 // - Register gives a new lease; a worker that registers again under the same
 //   name (it restarted) loses its old lease, and the trials it ran are
@@ -16,6 +16,13 @@
 // - Acquire picks a worker with a free slot (the one with the most free
 //   slots; ties to the name) for a trial (dropping any earlier assignment
 //   of the same trial); Release frees it.
+// - Free slots follow what the worker reports. A slot whose evaluation the
+//   controller stopped (a cancelled job, an early stop) stays busy until a
+//   heartbeat no longer lists its trial: the worker may still be finishing
+//   it. So does a trial the worker reports that the pool never gave it
+//   (one from before a controller restart), which it is asked to stop. A
+//   worker that turned a trial away because every slot was busy gets no
+//   trial until its next heartbeat says what it runs.
 // - A heartbeat that reports a trial the pool does not place on that worker
 //   (one re-queued when the worker was declared lost) asks the worker to
 //   stop it.
@@ -27,23 +34,22 @@
 // Thread-safe.
 
 #include <chrono>
-#include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/time/clock.h"
 #include "nasprune/v1/worker.pb.h"
 
 namespace nasprune::controller {
 
 class WorkerPool {
  public:
-  using Clock = std::chrono::steady_clock;
-
   struct Options {
     std::chrono::milliseconds heartbeat_interval{1000};
     int missed_heartbeats = 2;
@@ -52,8 +58,7 @@ class WorkerPool {
     // a further failure takes it out again), so a fault that hit every
     // worker at once does not stall the cluster for good.
     std::chrono::milliseconds rotation_cooldown{60000};
-    // For tests; defaults to Clock::now.
-    std::function<Clock::time_point()> now;
+    Clock* clock = Clock::Real();
   };
 
   // A worker's trials, when it is lost.
@@ -89,19 +94,26 @@ class WorkerPool {
   };
   std::optional<Slot> Acquire(const std::string& trial_id,
                               const std::set<std::string>& avoid = {});
-  // How a slot's evaluation ended, for rotation.
+  // How a slot's evaluation ended.
   enum class Outcome {
     kSucceeded,  // Or failed because of its genome: resets the count.
     // Failed for a reason other than its genome: counts toward taking the
     // worker out of rotation.
     kRetryableFailure,
-    kNotRun,  // Never started (answered by the cache): counts for nothing.
+    kNotRun,  // Never sent (answered by the cache): counts for nothing.
+    // The controller stopped it while it ran: the slot stays busy until a
+    // heartbeat no longer lists the trial.
+    kStopped,
+    // The worker turned it away, every slot busy: it gets nothing more
+    // until its next heartbeat.
+    kBusy,
   };
-  // Frees the trial's slot.
+  // Frees the trial's slot (see Outcome).
   void Release(const std::string& trial_id, Outcome outcome);
   // Asks the worker running the trial to stop it (at its next heartbeat).
   void RequestCancel(const std::string& trial_id);
 
+  // Slots a trial could get now, over the workers in rotation.
   int free_slots() const;
   int total_slots() const;
   std::vector<std::string> Workers() const;
@@ -111,23 +123,32 @@ class WorkerPool {
   struct Worker {
     v1::RegisterRequest info;
     std::string lease_id;
-    Clock::time_point last_seen;
-    std::set<std::string> trials;
+    absl::Time last_seen;
+    std::set<std::string> trials;  // Given to it here, running.
+    // Stopped here, maybe still running there (Outcome::kStopped).
+    std::set<std::string> stopping;
+    // Running there, never given to it here (the last heartbeat's).
+    std::set<std::string> strays;
+    // Released since the last heartbeat: one that heartbeat still lists
+    // had ended by the time it was processed.
+    std::set<std::string> released;
     std::set<std::string> to_cancel;
+    bool await_heartbeat = false;  // It turned a trial away (kBusy).
     int consecutive_failures = 0;
     bool in_rotation = true;
-    Clock::time_point out_since;
+    absl::Time out_since;
   };
-  Clock::time_point Now() const;
-  // The worker's trials, forgotten (the caller erases the worker). Requires
-  // mu_.
-  Lost Drop(const std::string& worker);
+  // Slots of `w` a trial could get now.
+  static int Free(const Worker& w);
+  // The worker's trials, forgotten (the caller erases the worker).
+  Lost Drop(const std::string& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Options options_;
-  mutable std::mutex mu_;
-  std::map<std::string, Worker> workers_;            // By name.
-  std::map<std::string, std::string> trial_worker_;  // Trial → worker.
-  uint64_t next_lease_ = 1;
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);  // By name.
+  // Trial → worker, for trials given and stopped.
+  std::map<std::string, std::string> trial_worker_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_lease_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace nasprune::controller

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <deque>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/canonical/canonical.h"
 #include "common/status/grpc_status.h"
 
 namespace nasprune::controller {
@@ -31,23 +28,32 @@ grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
 // for the manager's notifications. Deletes itself when done.
 class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
  public:
-  WatchReactor(JobManager* manager, const v1::WatchJobRequest& request)
-      : manager_(manager),
-        job_id_(request.job_id()),
-        after_(request.after_sequence()),
-        link_(std::make_shared<Link>()) {
+  WatchReactor(EventHub* hub, const v1::WatchJobRequest& request)
+      : hub_(hub), job_id_(request.job_id()), link_(std::make_shared<Link>()) {
     link_->reactor = this;
+    absl::StatusOr<EventHub::Start> start = hub_->Open(request);
     absl::StatusOr<int64_t> subscription =
-        manager_->Subscribe(job_id_, [link = link_] {
-          absl::MutexLock lock(&link->mu);
-          if (link->reactor != nullptr) link->reactor->WriteNext();
-        });
+        start.ok() ? hub_->Subscribe(job_id_,
+                                     [link = link_] {
+                                       absl::MutexLock lock(&link->mu);
+                                       if (link->reactor != nullptr) {
+                                         link->reactor->WriteNext();
+                                       }
+                                     })
+                   : start.status();
     if (!subscription.ok()) {
       finished_ = true;
       Finish(ToGrpcStatus(subscription.status()));
       return;
     }
     subscription_ = *subscription;
+    {
+      absl::MutexLock lock(&mu_);
+      after_ = start->after;
+      if (start->snapshot.has_value()) {
+        pending_.push_back(*std::move(start->snapshot));
+      }
+    }
     WriteNext();
   }
 
@@ -59,7 +65,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
         if (finished_) return;
         finished_ = true;
       } else {
-        after_ = pending_.front().sequence();
+        // The snapshot (sequence 0) moves nothing.
+        after_ = std::max(after_, pending_.front().sequence());
         pending_.pop_front();
       }
     }
@@ -85,7 +92,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
       absl::MutexLock lock(&link_->mu);
       link_->reactor = nullptr;
     }
-    if (subscription_ != 0) manager_->Unsubscribe(subscription_);
+    if (subscription_ != 0) hub_->Unsubscribe(subscription_);
     delete this;
   }
 
@@ -99,8 +106,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
       if (writing_ || finished_) return;
       if (pending_.empty()) {
         const int64_t from = after_;
-        absl::StatusOr<JobManager::Events> events =
-            manager_->ReadEvents(job_id_, from, 256);
+        absl::StatusOr<EventHub::Events> events =
+            hub_->Read(job_id_, from, 256);
         if (!events.ok()) {
           finish = ToGrpcStatus(events.status());
         } else {
@@ -131,10 +138,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
     WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   };
 
-  JobManager* const manager_;
+  EventHub* const hub_;
   const std::string job_id_;
   absl::Mutex mu_;
-  int64_t after_ ABSL_GUARDED_BY(mu_);
+  int64_t after_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<v1::JobEvent> pending_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
@@ -147,30 +154,15 @@ class DownloadReactor final : public grpc::ServerWriteReactor<v1::ModelChunk> {
  public:
   static constexpr size_t kChunk = 1 << 20;
 
-  DownloadReactor(JobManager* manager,
+  DownloadReactor(JobRegistry* registry,
                   const v1::DownloadModelRequest& request) {
-    absl::StatusOr<JobManager::ModelFile> file = manager->GetModel(request);
-    if (!file.ok()) {
-      Finish(ToGrpcStatus(file.status()));
+    absl::StatusOr<JobRegistry::Model> model = registry->ReadModel(request);
+    if (!model.ok()) {
+      Finish(ToGrpcStatus(model.status()));
       return;
     }
-    std::ifstream in(file->path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    if (!in) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          absl::StrCat("cannot read ", file->path)));
-      return;
-    }
-    data_ = std::move(bytes).str();
-    sha256_ = Sha256Hex(data_);
-    if (sha256_ != file->sha256) {
-      Finish(grpc::Status(
-          grpc::StatusCode::DATA_LOSS,
-          absl::StrCat(file->path, " has SHA-256 ", sha256_, ", not ",
-                       file->sha256, ": the stored model is damaged")));
-      return;
-    }
+    data_ = std::move(model->data);
+    sha256_ = std::move(model->sha256);
     WriteNext();
   }
 
@@ -226,13 +218,13 @@ grpc::ServerUnaryReactor* ControllerServiceImpl::SubmitJob(
 grpc::ServerUnaryReactor* ControllerServiceImpl::GetJob(
     grpc::CallbackServerContext* context, const v1::GetJobRequest* request,
     v1::JobStatus* response) {
-  return Answer(context, manager_->GetJob(*request), response);
+  return Answer(context, manager_->registry().GetJob(*request), response);
 }
 
 grpc::ServerUnaryReactor* ControllerServiceImpl::ListJobs(
     grpc::CallbackServerContext* context, const v1::ListJobsRequest* request,
     v1::ListJobsResponse* response) {
-  return Answer(context, manager_->ListJobs(*request), response);
+  return Answer(context, manager_->registry().ListJobs(*request), response);
 }
 
 grpc::ServerUnaryReactor* ControllerServiceImpl::CancelJob(
@@ -252,26 +244,27 @@ grpc::ServerUnaryReactor* ControllerServiceImpl::CancelJob(
 grpc::ServerWriteReactor<v1::JobEvent>* ControllerServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
   (void)context;
-  return new WatchReactor(manager_, *request);
+  return new WatchReactor(&manager_->events(), *request);
 }
 
 grpc::ServerUnaryReactor* ControllerServiceImpl::ListTrials(
     grpc::CallbackServerContext* context, const v1::ListTrialsRequest* request,
     v1::ListTrialsResponse* response) {
-  return Answer(context, manager_->ListTrials(*request), response);
+  return Answer(context, manager_->registry().ListTrials(*request), response);
 }
 
 grpc::ServerUnaryReactor* ControllerServiceImpl::GetParetoFront(
     grpc::CallbackServerContext* context,
     const v1::GetParetoFrontRequest* request, v1::ParetoFront* response) {
-  return Answer(context, manager_->GetParetoFront(*request), response);
+  return Answer(context, manager_->registry().GetParetoFront(*request),
+                response);
 }
 
 grpc::ServerWriteReactor<v1::ModelChunk>* ControllerServiceImpl::DownloadModel(
     grpc::CallbackServerContext* context,
     const v1::DownloadModelRequest* request) {
   (void)context;
-  return new DownloadReactor(manager_, *request);
+  return new DownloadReactor(&manager_->registry(), *request);
 }
 
 }  // namespace nasprune::controller

@@ -2,11 +2,12 @@
 #define NASPRUNE_CONTROLLER_SERVICE_CONTROLLER_SERVICE_H_
 
 // The gRPC NasController service (proto/nasprune/v1/controller.proto) over
-// the JobManager, on the callback API: unary methods answer from the
-// manager; WatchJob streams a job's events as they happen (one write in
-// flight at a time; a slow client falls behind, not the scheduler);
-// DownloadModel streams an archive in 1 MiB chunks after checking its
-// SHA-256. Statuses are converted here, once.
+// the JobManager, on the callback API: unary methods answer from the job
+// registry (Submit and CancelJob through the manager, which wakes the
+// scheduler); WatchJob streams a job's events from the event hub as they
+// happen (one write in flight at a time; a slow client falls behind, not
+// the scheduler); DownloadModel streams an archive in 1 MiB chunks after
+// checking its SHA-256. Statuses are converted here, once.
 
 #include "controller/jobs/job_manager.h"
 #include "nasprune/v1/controller.grpc.pb.h"

@@ -4,11 +4,12 @@
 // and loads in Python; submitting it again trains nothing.
 
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "common/canonical/canonical.h"
+#include "cli/model_download.h"
+#include "common/jobspec/states.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "tests/testing/cluster.h"
@@ -52,37 +53,6 @@ export:
   top_k: 1
 )";
 
-bool Final(v1::TrialState state) {
-  return state == v1::TRIAL_STATE_SUCCEEDED ||
-         state == v1::TRIAL_STATE_FAILED ||
-         state == v1::TRIAL_STATE_EARLY_STOPPED ||
-         state == v1::TRIAL_STATE_CANCELLED;
-}
-
-// Downloads a trial's model through the API, checking size and SHA-256.
-std::string Download(Cluster& cluster, const std::string& trial_id) {
-  grpc::ClientContext context;
-  v1::DownloadModelRequest request;
-  request.set_trial_id(trial_id);
-  auto reader = cluster.api().DownloadModel(&context, request);
-  std::string data, sha256;
-  int64_t total = -1;
-  v1::ModelChunk chunk;
-  while (reader->Read(&chunk)) {
-    if (total < 0) {
-      total = chunk.total_bytes();
-      sha256 = chunk.sha256();
-    }
-    EXPECT_LE(chunk.data().size(), 1u << 20);
-    data += chunk.data();
-  }
-  const grpc::Status status = reader->Finish();
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(static_cast<int64_t>(data.size()), total);
-  EXPECT_EQ(Sha256Hex(data), sha256);
-  return data;
-}
-
 TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   Cluster cluster;
   ASSERT_TRUE(cluster.Start());
@@ -100,21 +70,25 @@ TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   ASSERT_TRUE(trials.ok()) << trials.status();
   // 12 search trials and one export trial, each recorded once, in order.
   ASSERT_EQ(trials->size(), 13u);
-  int succeeded = 0;
+  int succeeded = 0;  // Search trials.
   for (size_t i = 0; i < trials->size(); ++i) {
     const v1::TrialRecord& trial = (*trials)[i];
     EXPECT_EQ(trial.index(), static_cast<int64_t>(i));
     EXPECT_EQ(trial.trial_id(), absl::StrCat(job->job_id(), "/", i));
-    EXPECT_TRUE(Final(trial.state())) << trial.DebugString();
+    EXPECT_TRUE(jobspec::IsFinal(trial.state())) << trial.DebugString();
     if (trial.state() != v1::TRIAL_STATE_SUCCEEDED) continue;
-    ++succeeded;
+    succeeded += i < 12;
     EXPECT_FALSE(trial.result().synthetic());
     EXPECT_GT(trial.result().val_accuracy(), 0.1) << trial.trial_id();
     EXPECT_FALSE(trial.worker().empty());
   }
   EXPECT_GE(succeeded, 10);
-  EXPECT_EQ(done->trials().total(), 13);
+  // The counts are the search's; the export is counted apart.
+  EXPECT_EQ(done->trials().total(), 12);
   EXPECT_EQ(done->trials().succeeded(), succeeded);
+  EXPECT_EQ(done->trials().exports(), 1);
+  EXPECT_EQ(done->trials().exported(), 1);
+  EXPECT_EQ(done->message().rfind("12 trials: ", 0), 0u) << done->message();
 
   v1::GetParetoFrontRequest front_request;
   front_request.set_job_id(job->job_id());
@@ -129,13 +103,13 @@ TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   EXPECT_TRUE(exported.result().has_test_accuracy());
   ASSERT_TRUE(front.points(0).has_model());
 
-  const std::string model = Download(cluster, front.points(0).trial_id());
-  ASSERT_FALSE(model.empty());
+  // Downloaded as the CLI does it: size and SHA-256 checked.
   const std::string path = cluster.dir() + "/downloaded.pt";
-  {
-    std::ofstream file(path, std::ios::binary);
-    file << model;
-  }
+  absl::StatusOr<cli::DownloadedModel> model =
+      cli::DownloadModel(cluster.api(), front.points(0).trial_id(), path);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_GT(model->bytes, 0);
+  EXPECT_EQ(model->sha256, exported.result().artifact_sha256());
   // Loads and runs in Python (Debian's python3-torch).
   const std::string command = absl::StrCat(
       "/usr/bin/python3 -c \"import torch; m = torch.jit.load('", path,
@@ -148,17 +122,16 @@ TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
   EXPECT_EQ(pclose(pipe), 0) << output;
 
-  // A search trial without an export has no model to download.
-  grpc::ClientContext none_context;
-  v1::DownloadModelRequest none;
-  none.set_trial_id(absl::StrCat(job->job_id(), "/0"));
-  if (none.trial_id() != front.points(0).trial_id()) {
-    auto reader = cluster.api().DownloadModel(&none_context, none);
-    v1::ModelChunk chunk;
-    while (reader->Read(&chunk)) {
-    }
-    EXPECT_EQ(reader->Finish().error_code(),
-              grpc::StatusCode::FAILED_PRECONDITION);
+  // A search trial without an export has no model to download, and
+  // nothing is left behind.
+  const std::string none = absl::StrCat(job->job_id(), "/0");
+  if (none != front.points(0).trial_id()) {
+    const std::string none_path = cluster.dir() + "/none.pt";
+    EXPECT_EQ(
+        cli::DownloadModel(cluster.api(), none, none_path).status().code(),
+        absl::StatusCode::kFailedPrecondition);
+    EXPECT_FALSE(std::filesystem::exists(none_path));
+    EXPECT_FALSE(std::filesystem::exists(none_path + ".part"));
   }
 }
 
@@ -197,7 +170,8 @@ TEST(RealJob, ResubmittingTheSameJobTrainsNothing) {
     EXPECT_TRUE(trial.cache_hit()) << trial.trial_id();
     EXPECT_EQ(trial.attempts(), 0) << trial.trial_id();
   }
-  EXPECT_EQ(second_done->trials().cache_hits(), 6);
+  EXPECT_EQ(second_done->trials().cache_hits(), 5);
+  EXPECT_EQ(second_done->trials().exported(), 1);
   absl::StatusOr<v1::WorkerStatus> after = cluster.WorkerStatus(0);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->evaluations_completed(), before->evaluations_completed());

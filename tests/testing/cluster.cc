@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/states.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -215,10 +216,9 @@ absl::StatusOr<v1::JobStatus> Cluster::WaitForJob(
   for (;;) {
     status = GetJob(job_id);
     if (status.ok()) {
-      const bool final = status->state() == v1::JOB_STATE_SUCCEEDED ||
-                         status->state() == v1::JOB_STATE_FAILED ||
-                         status->state() == v1::JOB_STATE_CANCELLED;
-      if (done ? done(*status) : final) return status;
+      if (done ? done(*status) : jobspec::IsFinal(status->state())) {
+        return status;
+      }
     }
     if (std::chrono::steady_clock::now() >= end) {
       return absl::DeadlineExceededError(absl::StrCat(

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/status/evaluation_outcome.h"
 #include "common/status/grpc_status.h"
 
 namespace nasprune::worker {
@@ -66,12 +67,6 @@ class ScopedWatch {
 };
 
 }  // namespace
-
-bool IsDeterministicFailure(absl::StatusCode code) {
-  return code == absl::StatusCode::kInvalidArgument ||
-         code == absl::StatusCode::kResourceExhausted ||
-         code == absl::StatusCode::kDeadlineExceeded;
-}
 
 WorkerServiceImpl::WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
                                      EvaluateFn evaluate,
@@ -155,11 +150,8 @@ grpc::Status WorkerServiceImpl::Evaluate(
     result->set_worker(identity_.name);
     *event.mutable_result() = *std::move(result);
   } else {
-    v1::TrialFailure* failure = event.mutable_failure();
-    failure->set_code(StatusCodeName(result.status().code()));
-    failure->set_message(std::string(result.status().message()));
-    failure->set_deterministic(IsDeterministicFailure(result.status().code()));
-    failure->set_worker(identity_.name);
+    *event.mutable_failure() =
+        FailureFromStatus(result.status(), identity_.name);
   }
   // With the status in the same write: one send fewer per evaluation.
   writer->WriteLast(event, grpc::WriteOptions());

@@ -39,11 +39,6 @@ using EvaluateFn = std::function<absl::StatusOr<v1::EvaluationResult>(
     const std::function<void(const v1::TrialProgress&)>& progress,
     Canceller& canceller)>;
 
-// Whether retrying an evaluation that failed with `code` cannot help:
-// INVALID_ARGUMENT (a bad genome or request), RESOURCE_EXHAUSTED (out of
-// memory for this genome) and DEADLINE_EXCEEDED (the recipe's time limit).
-bool IsDeterministicFailure(absl::StatusCode code);
-
 // Cancels evaluations whose caller went away: one thread checks every
 // watched call every 20 ms (the sync API has no cancellation callback), so
 // no evaluation pays for a thread of its own. Thread-safe.

@@ -15,12 +15,5 @@ TEST(GrpcStatus, EveryCodeAndMessageRoundTrips) {
   }
 }
 
-TEST(GrpcStatus, CodeNamesAreCanonical) {
-  EXPECT_EQ(StatusCodeName(absl::StatusCode::kResourceExhausted),
-            "RESOURCE_EXHAUSTED");
-  EXPECT_EQ(StatusCodeName(absl::StatusCode::kInvalidArgument),
-            "INVALID_ARGUMENT");
-}
-
 }  // namespace
 }  // namespace nasprune

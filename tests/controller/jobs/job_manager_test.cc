@@ -1,92 +1,23 @@
 // The job manager driven round by round (Step) with hand-written fakes: an
 // in-memory store (optionally failing), a real WorkerPool with registered
-// workers, and an evaluation client whose calls the test finishes.
+// workers, an evaluation client whose calls the test finishes, and a fake
+// clock. Tests of the scheduler thread wait on conditions, never on time.
 
 #include "controller/jobs/job_manager.h"
 
 #include <future>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "common/metrics/metrics.h"
 #include "gtest/gtest.h"
-#include "tests/controller/jobs/job_testing.h"
+#include "tests/controller/jobs/manager_fixture.h"
 
 namespace nasprune::controller {
 namespace {
 
 using testing::FakeEvaluationClient;
-using testing::FlakyStore;
+using testing::JobManagerTest;
 using testing::ResultFor;
 using testing::Spec;
-
-class JobManagerTest : public ::testing::Test {
- protected:
-  JobManagerTest() { manager_ = NewManager(); }
-
-  std::unique_ptr<JobManager> NewManager() {
-    absl::StatusOr<std::unique_ptr<JobManager>> manager =
-        JobManager::Create({.store = &store_,
-                            .pool = pool_.get(),
-                            .client = &client_,
-                            .metrics = &metrics_,
-                            .commit_interval = std::chrono::milliseconds(0),
-                            .min_store_backoff = std::chrono::milliseconds(0),
-                            .max_store_backoff = std::chrono::milliseconds(0)});
-    EXPECT_TRUE(manager.ok()) << manager.status();
-    return *std::move(manager);
-  }
-
-  void AddWorker(const std::string& name, int slots) {
-    v1::RegisterRequest r;
-    r.set_name(name);
-    r.set_address(name + ":1");
-    r.set_slots(slots);
-    r.set_evaluator_version("synthetic-1");
-    ASSERT_TRUE(pool_->Register(r, nullptr).ok());
-  }
-
-  std::string Submit(const v1::JobSpec& spec,
-                     const std::string& request_id = "") {
-    v1::SubmitJobRequest request;
-    *request.mutable_spec() = spec;
-    request.set_request_id(request_id);
-    absl::StatusOr<v1::JobStatus> job = manager_->Submit(request);
-    EXPECT_TRUE(job.ok()) << job.status();
-    return job.ok() ? job->job_id() : "";
-  }
-
-  v1::JobStatus Get(const std::string& id) {
-    v1::GetJobRequest request;
-    request.set_job_id(id);
-    absl::StatusOr<v1::JobStatus> job = manager_->GetJob(request);
-    EXPECT_TRUE(job.ok()) << job.status();
-    return job.ok() ? *job : v1::JobStatus();
-  }
-
-  // Steps until every open call is finished and the job is final.
-  void RunToEnd(const std::string& id) {
-    for (int i = 0; i < 1000 && !Final(Get(id)); ++i) {
-      manager_->Step();
-      client_.SucceedAll();
-    }
-    manager_->Step();
-  }
-
-  static bool Final(const v1::JobStatus& s) {
-    return s.state() == v1::JOB_STATE_SUCCEEDED ||
-           s.state() == v1::JOB_STATE_FAILED ||
-           s.state() == v1::JOB_STATE_CANCELLED;
-  }
-
-  FlakyStore store_;
-  std::unique_ptr<WorkerPool> pool_ =
-      std::make_unique<WorkerPool>(WorkerPool::Options{});
-  FakeEvaluationClient client_;
-  metrics::Registry registry_;
-  ControllerMetrics metrics_{registry_};
-  std::unique_ptr<JobManager> manager_;
-};
 
 TEST_F(JobManagerTest, RunsAJobToTheEndAndStoresIt) {
   AddWorker("w", 2);
@@ -177,10 +108,12 @@ TEST_F(JobManagerTest, CancellingAJobStopsItsEvaluations) {
   EXPECT_EQ(status->state(), v1::JOB_STATE_CANCELLED);
   EXPECT_EQ(status->message(), "enough");
   EXPECT_TRUE(client_.Open().empty());
-  EXPECT_TRUE(client_.Open().empty());
   for (const auto& call : client_.All()) EXPECT_TRUE(call.handle->cancelled);
-  EXPECT_EQ(pool_->free_slots(), 2);
   EXPECT_EQ(store_.GetJob(id)->state(), v1::JOB_STATE_CANCELLED);
+  // The slots are free once the worker says it stopped the evaluations.
+  EXPECT_EQ(pool_->free_slots(), 0);
+  Beat("w");
+  EXPECT_EQ(pool_->free_slots(), 2);
 }
 
 TEST_F(JobManagerTest, NothingIsLostWhileTheStoreIsDown) {
@@ -192,11 +125,13 @@ TEST_F(JobManagerTest, NothingIsLostWhileTheStoreIsDown) {
     client_.SucceedAll();
   }
   EXPECT_FALSE(manager_->store_healthy());
+  EXPECT_EQ(health_changes_, std::vector<bool>{false});
   EXPECT_EQ(Get(id).trials().succeeded(), 6);  // Served from memory.
   EXPECT_EQ(store_.inner.ListTrials(id)->size(), 0u);
   store_.down = false;
   RunToEnd(id);
   EXPECT_TRUE(manager_->store_healthy());
+  EXPECT_EQ(health_changes_, (std::vector<bool>{false, true}));
   absl::StatusOr<std::vector<v1::TrialRecord>> trials = store_.ListTrials(id);
   ASSERT_TRUE(trials.ok());
   ASSERT_EQ(trials->size(), 6u);
@@ -228,12 +163,10 @@ TEST_F(JobManagerTest, AResultOnItsWayToTheStoreAnswersLookups) {
 
 TEST_F(JobManagerTest, TheSchedulerThreadRunsAJobAndStoresIt) {
   AddWorker("w", 3);
+  client_.auto_succeed = true;
   manager_->Start();
   const std::string id = Submit(Spec("", 40));
-  for (int i = 0; i < 10000 && !Final(Get(id)); ++i) {
-    client_.SucceedAll();
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  AwaitFinal(id);
   manager_->Stop();
   EXPECT_EQ(Get(id).state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(store_.GetJob(id)->state(), v1::JOB_STATE_SUCCEEDED);
@@ -264,20 +197,21 @@ TEST_F(JobManagerTest, ACancelIsAnsweredOnlyOnceItsOwnWriteIsDone) {
   AddWorker("w", 1);
   const std::string id = Submit(Spec("", 5));
   manager_->Start();
-  for (int i = 0; i < 5000 && client_.Open().empty(); ++i) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(client_.Open().size(), 1u);
+  client_.AwaitStarted(1);
   // The result's commit is held in the writer; the cancellation must wait
   // for a write of its own, after that one.
   absl::Notification gate;
   store_.hold_commits = &gate;
   client_.SucceedAll();
+  store_.AwaitHeld(1);
   v1::CancelJobRequest request;
   request.set_job_id(id);
   auto cancelled = std::async(std::launch::async,
                               [&] { return manager_->CancelJob(request); });
-  EXPECT_EQ(cancelled.wait_for(std::chrono::milliseconds(200)),
+  // Applied in memory, but its write cannot start while the first waits.
+  AwaitFinal(id);
+  EXPECT_EQ(Get(id).state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(cancelled.wait_for(std::chrono::seconds(0)),
             std::future_status::timeout);
   EXPECT_NE(store_.inner.GetJob(id)->state(), v1::JOB_STATE_CANCELLED);
   store_.hold_commits = nullptr;
@@ -343,7 +277,7 @@ TEST_F(JobManagerTest, ANewManagerResumesTheJobFromTheStore) {
   manager_->Step();  // Two done, two more running: written.
   ASSERT_EQ(client_.Open().size(), 2u);
   manager_.reset();  // The controller dies; its workers register again.
-  pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{});
+  pool_ = NewPool(&clock_);
   AddWorker("w", 2);
   manager_ = NewManager();
   EXPECT_EQ(Get(id).state(), v1::JOB_STATE_RUNNING);
@@ -355,238 +289,75 @@ TEST_F(JobManagerTest, ANewManagerResumesTheJobFromTheStore) {
   EXPECT_EQ(job.trials().succeeded(), 8);
 }
 
-TEST_F(JobManagerTest, SubmitIsIdempotentPerRequestId) {
-  const std::string a = Submit(Spec(), "retry-me");
-  const std::string b = Submit(Spec(), "retry-me");
-  EXPECT_EQ(a, b);
-  EXPECT_NE(Submit(Spec(), "another"), a);
-  // A new manager on the same store still finds it.
-  manager_ = NewManager();
-  EXPECT_EQ(Submit(Spec(), "retry-me"), a);
-  EXPECT_EQ(store_.ListJobs()->size(), 2u);
-}
-
-TEST_F(JobManagerTest, ValidateOnlyCreatesNothing) {
-  v1::SubmitJobRequest request;
-  *request.mutable_spec() = Spec();
-  request.set_validate_only(true);
-  absl::StatusOr<v1::JobStatus> job = manager_->Submit(request);
-  ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_TRUE(job->job_id().empty());
-  EXPECT_EQ(job->spec().budget().max_trials(), 4);
-  EXPECT_TRUE(store_.ListJobs()->empty());
-}
-
-TEST_F(JobManagerTest, ASubmitTheStoreRefusesCreatesNothing) {
-  store_.down = true;
-  v1::SubmitJobRequest request;
-  *request.mutable_spec() = Spec();
-  absl::StatusOr<v1::JobStatus> job = manager_->Submit(request);
-  EXPECT_EQ(job.status().code(), absl::StatusCode::kUnavailable);
-  v1::ListJobsRequest list;
-  EXPECT_TRUE(manager_->ListJobs(list)->jobs().empty());
-}
-
-TEST_F(JobManagerTest, ListsPageThroughJobsNewestFirstAndTrialsInOrder) {
-  AddWorker("w", 1);
-  std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(Submit(Spec("", 3)));
-  RunToEnd(ids[0]);
-  v1::ListJobsRequest list;
-  list.set_page_size(2);
-  absl::StatusOr<v1::ListJobsResponse> page = manager_->ListJobs(list);
-  ASSERT_TRUE(page.ok());
-  ASSERT_EQ(page->jobs_size(), 2);
-  EXPECT_EQ(page->jobs(0).job_id(), ids[2]);
-  list.set_page_token(page->next_page_token());
-  page = manager_->ListJobs(list);
-  ASSERT_EQ(page->jobs_size(), 1);
-  EXPECT_EQ(page->jobs(0).job_id(), ids[0]);
-  EXPECT_TRUE(page->next_page_token().empty());
-  list.Clear();
-  list.add_states(v1::JOB_STATE_RUNNING);
-  EXPECT_EQ(manager_->ListJobs(list)->jobs_size(), 0);
-  list.add_states(v1::JOB_STATE_SUCCEEDED);
-  EXPECT_EQ(manager_->ListJobs(list)->jobs_size(), 3);
-
-  v1::ListTrialsRequest trials;
-  trials.set_job_id(ids[0]);
-  trials.set_page_size(2);
-  absl::StatusOr<v1::ListTrialsResponse> first = manager_->ListTrials(trials);
-  ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->trials_size(), 2);
-  EXPECT_EQ(first->trials(1).index(), 1);
-  trials.set_page_token(first->next_page_token());
-  absl::StatusOr<v1::ListTrialsResponse> second = manager_->ListTrials(trials);
-  ASSERT_EQ(second->trials_size(), 1);
-  EXPECT_EQ(second->trials(0).index(), 2);
-  EXPECT_TRUE(second->next_page_token().empty());
-}
-
 TEST_F(JobManagerTest, WatchersAreToldOfNewEvents) {
   AddWorker("w", 1);
   const std::string id = Submit(Spec("", 1));
   std::atomic<int> notified{0};
   absl::StatusOr<int64_t> subscription =
-      manager_->Subscribe(id, [&] { ++notified; });
+      manager_->events().Subscribe(id, [&] { ++notified; });
   ASSERT_TRUE(subscription.ok());
   RunToEnd(id);
   EXPECT_GT(notified.load(), 0);
-  absl::StatusOr<JobManager::Events> events = manager_->ReadEvents(id, 0, 10);
-  ASSERT_TRUE(events.ok());
-  ASSERT_EQ(events->events.size(), 1u);
-  EXPECT_TRUE(events->ended);
-  absl::StatusOr<JobManager::Events> replay = manager_->ReadEvents(id, 1, 1000);
+  absl::StatusOr<EventHub::Events> replay =
+      manager_->events().Read(id, 0, 1000);
+  ASSERT_TRUE(replay.ok());
   EXPECT_TRUE(replay->ended);
+  EXPECT_EQ(replay->events.front().sequence(), 1);
   EXPECT_TRUE(replay->events.back().has_status());
-  manager_->Unsubscribe(*subscription);
+  manager_->events().Unsubscribe(*subscription);
 }
 
-// Every request rule trips with the field named.
-struct Rule {
-  std::string name;
-  std::function<absl::Status(JobManager&)> call;
-  absl::StatusCode code;
-  std::string message;
-};
-
-class JobManagerRuleTest : public JobManagerTest,
-                           public ::testing::WithParamInterface<int> {};
-
-std::vector<Rule> Rules() {
-  auto cancel = [](std::string id, std::string reason) {
-    return [=](JobManager& m) {
-      v1::CancelJobRequest r;
-      r.set_job_id(id);
-      r.set_reason(reason);
-      return m.CancelJob(r).status();
-    };
-  };
-  return {
-      {"SubmitWithoutSpec", [](JobManager& m) { return m.Submit({}).status(); },
-       absl::StatusCode::kInvalidArgument, "spec: required"},
-      {"SubmitRequestIdTooLong",
-       [](JobManager& m) {
-         v1::SubmitJobRequest r;
-         *r.mutable_spec() = Spec();
-         r.set_request_id(std::string(129, 'x'));
-         return m.Submit(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "request_id: 129 characters"},
-      {"SubmitBadSpec",
-       [](JobManager& m) {
-         v1::SubmitJobRequest r;
-         *r.mutable_spec() = Spec();
-         r.mutable_spec()->mutable_budget()->set_max_trials(-1);
-         return m.Submit(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "budget.max_trials"},
-      {"GetWithoutId", [](JobManager& m) { return m.GetJob({}).status(); },
-       absl::StatusCode::kInvalidArgument, "job_id: required"},
-      {"GetUnknown",
-       [](JobManager& m) {
-         v1::GetJobRequest r;
-         r.set_job_id("nope");
-         return m.GetJob(r).status();
-       },
-       absl::StatusCode::kNotFound, "job_id: no job \"nope\""},
-      {"ListJobsPageSize",
-       [](JobManager& m) {
-         v1::ListJobsRequest r;
-         r.set_page_size(1001);
-         return m.ListJobs(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "page_size"},
-      {"ListJobsPageToken",
-       [](JobManager& m) {
-         v1::ListJobsRequest r;
-         r.set_page_token("zz");
-         return m.ListJobs(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "page_token"},
-      {"CancelWithoutId", cancel("", ""), absl::StatusCode::kInvalidArgument,
-       "job_id: required"},
-      {"CancelReasonTooLong", cancel("x", std::string(1025, 'r')),
-       absl::StatusCode::kInvalidArgument, "reason: 1025 characters"},
-      {"CancelUnknown", cancel("nope", ""), absl::StatusCode::kNotFound,
-       "job_id: no job"},
-      {"ListTrialsWithoutId",
-       [](JobManager& m) { return m.ListTrials({}).status(); },
-       absl::StatusCode::kInvalidArgument, "job_id: required"},
-      {"ListTrialsPageSize",
-       [](JobManager& m) {
-         v1::ListTrialsRequest r;
-         r.set_job_id("x");
-         r.set_page_size(-1);
-         return m.ListTrials(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "page_size"},
-      {"ListTrialsPageToken",
-       [](JobManager& m) {
-         v1::ListTrialsRequest r;
-         r.set_job_id("x");
-         r.set_page_token("-4");
-         return m.ListTrials(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "page_token"},
-      {"ParetoWithoutId",
-       [](JobManager& m) { return m.GetParetoFront({}).status(); },
-       absl::StatusCode::kInvalidArgument, "job_id: required"},
-      {"DownloadWithoutTrial",
-       [](JobManager& m) { return m.GetModel({}).status(); },
-       absl::StatusCode::kInvalidArgument, "trial_id: required"},
-      {"DownloadUnknownTrial",
-       [](JobManager& m) {
-         v1::DownloadModelRequest r;
-         r.set_trial_id("nope/3");
-         return m.GetModel(r).status();
-       },
-       absl::StatusCode::kNotFound, "trial_id: no trial"},
-      {"ListJobsUnknownState",
-       [](JobManager& m) {
-         v1::ListJobsRequest r;
-         r.add_states(v1::JOB_STATE_RUNNING);
-         r.add_states(static_cast<v1::JobState>(77));
-         return m.ListJobs(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "states[1]: 77 is not a job state"},
-      {"ListTrialsUnspecifiedState",
-       [](JobManager& m) {
-         v1::ListTrialsRequest r;
-         r.set_job_id("x");
-         r.add_states(v1::TRIAL_STATE_UNSPECIFIED);
-         return m.ListTrials(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "states[0]: 0 is not a trial state"},
-      {"DownloadMalformedTrial",
-       [](JobManager& m) {
-         v1::DownloadModelRequest r;
-         r.set_trial_id("job/x1");
-         return m.GetModel(r).status();
-       },
-       absl::StatusCode::kInvalidArgument, "is not <job_id>/<index>"},
-      {"WatchNegativeSequence",
-       [](JobManager& m) { return m.ReadEvents("x", -1, 10).status(); },
-       absl::StatusCode::kInvalidArgument, "after_sequence: -1 is negative"},
-      {"WatchUnknown",
-       [](JobManager& m) { return m.Subscribe("nope", [] {}).status(); },
-       absl::StatusCode::kNotFound, "job_id: no job"},
-  };
+TEST_F(JobManagerTest, ABusyWorkerCostsNoAttemptAndGetsNothingUntilItsBeat) {
+  manager_ = NewManager(/*max_attempts=*/1);
+  AddWorker("w", 1);
+  const std::string id = Submit(Spec("", 1));
+  for (int rejection = 0; rejection < 3; ++rejection) {
+    manager_->Step();
+    ASSERT_EQ(client_.Open().size(), 1u) << rejection;
+    EXPECT_EQ(client_.Open()[0].request.attempt(), 1);
+    client_.Finish(absl::StrCat(id, "/0"),
+                   absl::ResourceExhaustedError("all 1 evaluation slots of "
+                                                "this worker are busy"));
+    manager_->Step();
+    // Queued again, no attempt used, and no call until the worker's next
+    // heartbeat says it has room.
+    EXPECT_EQ(Get(id).state(), v1::JOB_STATE_RUNNING);
+    EXPECT_EQ(Get(id).trials().failed(), 0);
+    EXPECT_TRUE(client_.Open().empty());
+    manager_->Step();
+    EXPECT_TRUE(client_.Open().empty());
+    Beat("w");
+  }
+  RunToEnd(id);
+  EXPECT_EQ(Get(id).state(), v1::JOB_STATE_SUCCEEDED) << Get(id).message();
+  EXPECT_EQ(store_.ListTrials(id)->at(0).attempts(), 1);
+  EXPECT_TRUE(pool_->InRotation("w"));
 }
 
-TEST_P(JobManagerRuleTest, Trips) {
-  const Rule rule = Rules()[GetParam()];
-  const absl::Status status = rule.call(*manager_);
-  EXPECT_EQ(status.code(), rule.code) << rule.name << ": " << status;
-  EXPECT_NE(status.message().find(rule.message), std::string::npos)
-      << rule.name << ": " << status;
+TEST_F(JobManagerTest, ANewJobWaitsForTheSlotsOfACancelledOneToFree) {
+  AddWorker("w", 1);
+  const std::string first = Submit(Spec("", 3));
+  manager_->Step();
+  ASSERT_EQ(client_.Open().size(), 1u);
+  v1::CancelJobRequest cancel;
+  cancel.set_job_id(first);
+  std::optional<absl::StatusOr<v1::JobStatus>> answer;
+  manager_->CancelJob(
+      cancel, [&](absl::StatusOr<v1::JobStatus> s) { answer = std::move(s); });
+  const std::string second = Submit(Spec("seed: 9\n", 2));
+  manager_->Step();
+  ASSERT_TRUE(answer.has_value() && answer->ok());
+  // The worker still finishes the cancelled evaluation: nothing is sent.
+  const size_t calls = client_.started();
+  Beat("w", {absl::StrCat(first, "/0")});
+  manager_->Step();
+  EXPECT_EQ(client_.started(), calls);
+  Beat("w");
+  manager_->Step();
+  ASSERT_EQ(client_.Open().size(), 1u);
+  EXPECT_EQ(client_.Open()[0].request.trial_id(), absl::StrCat(second, "/0"));
+  EXPECT_EQ(client_.Open()[0].request.attempt(), 1);
 }
-
-INSTANTIATE_TEST_SUITE_P(Rules, JobManagerRuleTest,
-                         ::testing::Range(0, static_cast<int>(Rules().size())),
-                         [](const auto& info) {
-                           return Rules()[info.param].name;
-                         });
 
 TEST_F(JobManagerTest, ATrialWithoutAnExportHasNoModel) {
   AddWorker("w", 1);
@@ -594,7 +365,7 @@ TEST_F(JobManagerTest, ATrialWithoutAnExportHasNoModel) {
   RunToEnd(id);
   v1::DownloadModelRequest request;
   request.set_trial_id(id + "/0");
-  EXPECT_EQ(manager_->GetModel(request).status().code(),
+  EXPECT_EQ(manager_->registry().ReadModel(request).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

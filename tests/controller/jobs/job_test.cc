@@ -112,7 +112,9 @@ TEST(Job, ADeterministicFailureIsNotRetried) {
   EXPECT_TRUE(job->trials()[0].failure().deterministic());
 }
 
-TEST(Job, ABusyWorkerCostsAnAttemptLikeAnyRetryableFailure) {
+// (A busy worker's refusal never reaches Finished: the dispatcher turns it
+// into NotRun, up to a limit; past it, it is such a failure.)
+TEST(Job, ACallThatEndedWithoutAnEventUsesAnAttempt) {
   auto job = NewJob(Spec("", 1), /*max_attempts=*/2);
   DispatchNext(*job);
   job->Finished(0, 1, absl::ResourceExhaustedError("all slots busy"), kNow);
@@ -169,6 +171,14 @@ TEST(Job, TheSearchEndsThenTheBestTrialsAreExported) {
   EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_NE(job->status().message().find("1 models exported"),
             std::string::npos)
+      << job->status().message();
+  // The export is counted apart: a 3-trial job says 3 trials.
+  const v1::TrialCounts& counts = job->status().trials();
+  EXPECT_EQ(counts.total(), 3);
+  EXPECT_EQ(counts.succeeded(), 3);
+  EXPECT_EQ(counts.exports(), 1);
+  EXPECT_EQ(counts.exported(), 1);
+  EXPECT_EQ(job->status().message().rfind("3 trials: 3 succeeded", 0), 0u)
       << job->status().message();
   EXPECT_TRUE(job->ParetoFront().points(0).has_model());
   EXPECT_EQ(job->ModelTrial(job->trials()[3].promoted_from())->trial_id(),
@@ -289,27 +299,42 @@ TEST(Job, AnUpdateNotWrittenIsWrittenWithTheNext) {
   EXPECT_TRUE(again->checkpoint.has_value());
 }
 
-TEST(Job, EventsReplayFromASequence) {
+TEST(Job, EventsAreNumberedFromOneAndTheStatusKnowsTheLast) {
   auto job = NewJob(Spec("", 2));
   const v1::EvaluateRequest r = DispatchNext(*job);
   job->Finished(0, 1, ResultFor(r), kNow);
-  // A fresh watch starts with the current status.
-  std::vector<v1::JobEvent> fresh = job->EventsAfter(0, 100);
-  ASSERT_EQ(fresh.size(), 1u);
-  EXPECT_TRUE(fresh[0].has_status());
-  EXPECT_EQ(fresh[0].sequence(), job->last_sequence());
-  // A replay returns everything after, in order.
-  std::vector<v1::JobEvent> all = job->EventsAfter(1, 100);
-  ASSERT_FALSE(all.empty());
-  EXPECT_EQ(all.front().sequence(), 2);
+  std::vector<v1::JobEvent> all = job->events().After(0, 100);
+  ASSERT_GE(all.size(), 4u);  // PENDING, RUNNING, started, finished.
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].sequence(), static_cast<int64_t>(i) + 1);
+  }
+  EXPECT_EQ(all[0].status().state(), v1::JOB_STATE_PENDING);
+  EXPECT_EQ(all[0].status().last_sequence(), 1);
   EXPECT_EQ(all.back().sequence(), job->last_sequence());
+  EXPECT_EQ(job->status().last_sequence(), job->last_sequence());
   bool started = false, finished = false;
   for (const v1::JobEvent& e : all) {
     started |= e.has_trial_started();
     finished |= e.has_trial_finished();
   }
   EXPECT_TRUE(started && finished);
-  EXPECT_EQ(job->EventsAfter(1, 2).size(), 2u);
+}
+
+TEST(Job, ATrialThatNeverRanGoesAgainWithoutUsingAnAttempt) {
+  auto job = NewJob(Spec("", 3), /*max_attempts=*/1);
+  const v1::EvaluateRequest first = DispatchNext(*job);
+  job->NotRun(IndexOf(first));
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_QUEUED);
+  EXPECT_EQ(job->trials()[0].attempts(), 0);
+  EXPECT_EQ(job->status().trials().running(), 0);
+  // It is next, still as a first attempt, and a late event of the turned
+  // away call changes nothing.
+  const v1::EvaluateRequest again = DispatchNext(*job);
+  EXPECT_EQ(again.trial_id(), first.trial_id());
+  EXPECT_EQ(again.attempt(), 1);
+  job->Finished(0, 1, ResultFor(again), kNow);
+  EXPECT_EQ(job->trials()[0].state(), v1::TRIAL_STATE_SUCCEEDED);
+  EXPECT_EQ(job->status().trials().total(), 1);
 }
 
 TEST(ParseTrialId, SplitsJobAndIndexAndRejectsTheRest) {

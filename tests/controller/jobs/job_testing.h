@@ -35,8 +35,15 @@ class FlakyStore final : public Store {
   std::string corrupt;
   std::string fail_commits_of;  // A job whose commits fail.
   // While set, commits wait for it (a write in flight, for tests with the
-  // manager's threads).
+  // manager's threads); AwaitHeld waits until `n` commits are waiting.
   std::atomic<absl::Notification*> hold_commits{nullptr};
+  void AwaitHeld(int n) {
+    absl::MutexLock lock(&held_mu_);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(held_mu_) {
+      return held_ >= n;
+    };
+    held_mu_.Await(absl::Condition(&reached));
+  }
   size_t largest_put = 0;
   MemoryStore inner;
 
@@ -66,6 +73,10 @@ class FlakyStore final : public Store {
   }
   absl::Status Commit(const std::string& id, const JobUpdate& u) override {
     if (absl::Notification* gate = hold_commits.load()) {
+      {
+        absl::MutexLock lock(&held_mu_);
+        ++held_;
+      }
       gate->WaitForNotification();
     }
     if (down || id == fail_commits_of) return absl::UnavailableError("down");
@@ -79,6 +90,10 @@ class FlakyStore final : public Store {
       const std::string& id) override {
     return inner.GetCheckpoint(id);
   }
+
+ private:
+  absl::Mutex held_mu_;
+  int held_ ABSL_GUARDED_BY(held_mu_) = 0;
 };
 
 // A prepared spec: random search, `max_trials` trials, no exports, with
@@ -127,6 +142,9 @@ inline v1::EvaluateEvent FailureEvent(bool deterministic) {
 
 class FakeEvaluationClient final : public EvaluationClient {
  public:
+  // When set, every call succeeds as soon as it starts (ResultFor).
+  std::atomic<bool> auto_succeed{false};
+
   // Like the real client, a cancelled call ends with CANCELLED.
   struct Handle final : Evaluation {
     void Cancel() override {
@@ -148,15 +166,28 @@ class FakeEvaluationClient final : public EvaluationClient {
                                     const v1::EvaluateRequest& request,
                                     std::chrono::milliseconds deadline,
                                     Callbacks callbacks) override {
-    absl::MutexLock lock(&mu_);
     auto handle = std::make_shared<Handle>();
-    const size_t index = calls_.size();
-    handle->on_cancel = [this, index] {
-      FinishCall(index, absl::CancelledError("cancelled by the caller"));
-    };
-    calls_.push_back(
-        {address, request, deadline, std::move(callbacks), handle});
+    size_t index = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      index = calls_.size();
+      handle->on_cancel = [this, index] {
+        FinishCall(index, absl::CancelledError("cancelled by the caller"));
+      };
+      calls_.push_back(
+          {address, request, deadline, std::move(callbacks), handle});
+    }
+    if (auto_succeed) FinishCall(index, ResultFor(request));
     return handle;
+  }
+
+  // Waits until `n` calls have started.
+  void AwaitStarted(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return calls_.size() >= n;
+    };
+    mu_.Await(absl::Condition(&reached));
   }
 
   // Calls not finished yet, oldest first.

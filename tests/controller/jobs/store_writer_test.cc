@@ -1,5 +1,6 @@
 // The store writer with an in-memory store that fails on demand: what it
-// writes, what it hands back when the store fails, and its thread.
+// writes, what it hands back when the store fails, its backoff and health,
+// the calls it answers, and its thread.
 
 #include "controller/jobs/store_writer.h"
 
@@ -7,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/controller/jobs/job_testing.h"
+#include "tests/testing/fake_clock.h"
 
 namespace nasprune::controller {
 namespace {
@@ -41,7 +43,18 @@ class StoreWriterTest : public ::testing::Test {
       ASSERT_TRUE(store_.CreateJob(job).ok());
     }
   }
+  StoreWriter::Options Options(std::function<void()> written = nullptr) {
+    return {.store = &store_,
+            .clock = &clock_,
+            .min_backoff = std::chrono::milliseconds(100),
+            .max_backoff = std::chrono::milliseconds(400),
+            .written = std::move(written),
+            .on_health = [this](bool healthy) { health_.push_back(healthy); }};
+  }
+
   FlakyStore store_;
+  nasprune::testing::FakeClock clock_;
+  std::vector<bool> health_;  // Each change of health, in order.
 };
 
 TEST_F(StoreWriterTest, WritesEveryResultInChunksAndEveryUpdate) {
@@ -82,7 +95,7 @@ TEST_F(StoreWriterTest, ACommitThatFailsHandsBackItAndTheRest) {
 }
 
 TEST_F(StoreWriterTest, WithoutItsThreadAWriteIsDoneAtOnce) {
-  StoreWriter writer(&store_, nullptr);
+  StoreWriter writer(Options());
   EXPECT_FALSE(writer.Collect().has_value());
   writer.Write(MakeBatch(1, {"a"}));
   EXPECT_TRUE(writer.busy());
@@ -95,7 +108,7 @@ TEST_F(StoreWriterTest, WithoutItsThreadAWriteIsDoneAtOnce) {
 
 TEST_F(StoreWriterTest, ItsThreadWritesAndSaysSo) {
   absl::Notification written;
-  StoreWriter writer(&store_, [&] { written.Notify(); });
+  StoreWriter writer(Options([&] { written.Notify(); }));
   writer.Start();
   writer.Write(MakeBatch(2, {"a"}));
   EXPECT_TRUE(writer.busy());
@@ -109,7 +122,7 @@ TEST_F(StoreWriterTest, ItsThreadWritesAndSaysSo) {
 }
 
 TEST_F(StoreWriterTest, StopWaitsForTheBatchHandedOver) {
-  StoreWriter writer(&store_, nullptr);
+  StoreWriter writer(Options());
   writer.Start();
   writer.Write(MakeBatch(600, {"a", "b"}));
   writer.Stop();
@@ -118,6 +131,69 @@ TEST_F(StoreWriterTest, StopWaitsForTheBatchHandedOver) {
   EXPECT_TRUE(result->status.ok());
   EXPECT_TRUE(store_.GetCachedResult("key599")->has_value());
   EXPECT_EQ(store_.GetJob("b")->state(), v1::JOB_STATE_RUNNING);
+}
+
+TEST_F(StoreWriterTest, AFailureBacksOffDoublingAndHealthFollows) {
+  StoreWriter writer(Options());
+  store_.down = true;
+  ASSERT_TRUE(writer.Ready());
+  writer.Write(MakeBatch(1, {"a"}));
+  EXPECT_FALSE(writer.Collect()->status.ok());
+  EXPECT_FALSE(writer.healthy());
+  EXPECT_TRUE(writer.in_backoff());
+  EXPECT_FALSE(writer.Ready());
+  clock_.Advance(absl::Milliseconds(100));
+  ASSERT_TRUE(writer.Ready());  // 100 ms, then 200 ms.
+  writer.Write(MakeBatch(1, {"a"}));
+  EXPECT_FALSE(writer.Collect()->status.ok());
+  clock_.Advance(absl::Milliseconds(150));
+  EXPECT_FALSE(writer.Ready());
+  clock_.Advance(absl::Milliseconds(50));
+  ASSERT_TRUE(writer.Ready());
+  store_.down = false;
+  writer.Write(MakeBatch(1, {"a"}));
+  EXPECT_TRUE(writer.Collect()->status.ok());
+  EXPECT_TRUE(writer.healthy());
+  EXPECT_FALSE(writer.in_backoff());
+  EXPECT_EQ(health_, (std::vector<bool>{false, true}));
+}
+
+TEST_F(StoreWriterTest, ACallIsAnsweredOnceItsJobIsWritten) {
+  StoreWriter writer(Options());
+  std::vector<std::string> answers;
+  auto record = [&](const std::string& name) {
+    return [&answers, name](absl::Status s) {
+      answers.push_back(name + (s.ok() ? ":ok" : ":unavailable"));
+    };
+  };
+  writer.AwaitWrite("a", record("a"));
+  EXPECT_TRUE(writer.has_waiters());
+  store_.fail_commits_of = "b";
+  writer.Write(MakeBatch(0, {"a", "b"}));
+  EXPECT_TRUE(answers.empty());  // Not before the result is collected.
+  writer.Collect();
+  EXPECT_EQ(answers, (std::vector<std::string>{"a:ok"}));
+  // One whose job was not written is told so; so is one waiting while the
+  // store is in backoff.
+  writer.AwaitWrite("b", record("b"));
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(writer.Ready());
+  writer.Write(MakeBatch(0, {"a", "b"}));
+  writer.Collect();
+  writer.AwaitWrite("a", record("a2"));
+  EXPECT_FALSE(writer.Ready());
+  EXPECT_EQ(answers, (std::vector<std::string>{"a:ok", "b:unavailable",
+                                               "a2:unavailable"}));
+  EXPECT_FALSE(writer.has_waiters());
+}
+
+TEST_F(StoreWriterTest, AnEmptyWriteAnswersAtOnce) {
+  StoreWriter writer(Options());
+  bool answered = false;
+  writer.AwaitWrite("a", [&](absl::Status s) { answered = s.ok(); });
+  writer.Write(StoreWriter::Batch());
+  EXPECT_TRUE(answered);
+  EXPECT_FALSE(writer.busy());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "controller/scheduler/worker_pool.h"
 
 #include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
 
 namespace nasprune::controller {
 namespace {
@@ -13,7 +14,7 @@ class WorkerPoolTest : public ::testing::Test {
       : pool_({.heartbeat_interval = milliseconds(100),
                .missed_heartbeats = 2,
                .failure_limit = 3,
-               .now = [this] { return now_; }}) {}
+               .clock = &clock_}) {}
 
   std::string Register(const std::string& name, int slots) {
     v1::RegisterRequest r;
@@ -26,15 +27,19 @@ class WorkerPoolTest : public ::testing::Test {
     return response.ok() ? response->lease_id() : "";
   }
 
-  v1::HeartbeatResponse Beat(const std::string& name,
-                             const std::string& lease) {
+  // A heartbeat reporting `running`.
+  v1::HeartbeatResponse Beat(const std::string& name, const std::string& lease,
+                             const std::vector<std::string>& running = {}) {
     v1::HeartbeatRequest h;
     h.set_name(name);
     h.set_lease_id(lease);
+    for (const std::string& t : running) h.add_running_trial_ids(t);
     return pool_.Heartbeat(h);
   }
 
-  WorkerPool::Clock::time_point now_{};
+  void Advance(milliseconds d) { clock_.Advance(absl::FromChrono(d)); }
+
+  nasprune::testing::FakeClock clock_;
   WorkerPool pool_;
 };
 
@@ -103,15 +108,15 @@ TEST_F(WorkerPoolTest, SilentWorkersAreLostWithExactlyTheirTrials) {
   Register("b", 2);
   ASSERT_EQ(pool_.Acquire("j/0")->worker, "a");  // Equal loads: by name.
   ASSERT_EQ(pool_.Acquire("j/1")->worker, "b");
-  now_ += milliseconds(150);
-  Beat("a", a);               // Only a keeps talking.
-  now_ += milliseconds(100);  // b silent for 250 ms > 2 intervals.
+  Advance(milliseconds(150));
+  Beat("a", a);                // Only a keeps talking.
+  Advance(milliseconds(100));  // b silent for 250 ms > 2 intervals.
   std::vector<WorkerPool::Lost> lost = pool_.Expire();
   ASSERT_EQ(lost.size(), 1u);
   EXPECT_EQ(lost[0].worker, "b");
   EXPECT_EQ(lost[0].trial_ids, (std::vector<std::string>{"j/1"}));
   EXPECT_EQ(pool_.Workers(), (std::vector<std::string>{"a"}));
-  now_ += milliseconds(150);  // Now a is silent for 250 ms too.
+  Advance(milliseconds(150));  // Now a is silent for 250 ms too.
   lost = pool_.Expire();
   ASSERT_EQ(lost.size(), 1u);
   EXPECT_EQ(lost[0].trial_ids, (std::vector<std::string>{"j/0"}));
@@ -176,6 +181,49 @@ TEST_F(WorkerPoolTest, TrialsAWorkerShouldNotRunAreCancelled) {
   const v1::HeartbeatResponse r = pool_.Heartbeat(h);
   ASSERT_EQ(r.cancel_trial_ids_size(), 1);
   EXPECT_EQ(r.cancel_trial_ids(0), "j/stale");
+  // Its slot stays busy until the worker stops it.
+  EXPECT_EQ(pool_.free_slots(), 0);
+  Beat("a", a, {"j/0"});
+  EXPECT_EQ(pool_.free_slots(), 1);
+}
+
+TEST_F(WorkerPoolTest, AStoppedTrialHoldsItsSlotUntilTheWorkerNoLongerRunsIt) {
+  const std::string a = Register("a", 1);
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  pool_.Release("j/0", WorkerPool::Outcome::kStopped);
+  EXPECT_EQ(pool_.free_slots(), 0);
+  EXPECT_FALSE(pool_.Acquire("k/0").has_value());
+  // Still running there: asked to stop again, still busy.
+  const v1::HeartbeatResponse r = Beat("a", a, {"j/0"});
+  ASSERT_EQ(r.cancel_trial_ids_size(), 1);
+  EXPECT_EQ(r.cancel_trial_ids(0), "j/0");
+  EXPECT_EQ(pool_.free_slots(), 0);
+  Beat("a", a, {});
+  EXPECT_EQ(pool_.free_slots(), 1);
+  EXPECT_EQ(pool_.Acquire("k/0")->worker, "a");
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatTurnedATrialAwayWaitsForItsHeartbeat) {
+  const std::string a = Register("a", 2);
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  pool_.Release("j/0", WorkerPool::Outcome::kBusy);
+  EXPECT_EQ(pool_.free_slots(), 0);
+  EXPECT_FALSE(pool_.Acquire("j/0").has_value());
+  // The heartbeat says what it really runs: one trial from elsewhere.
+  Beat("a", a, {"old/7"});
+  EXPECT_EQ(pool_.free_slots(), 1);
+  // A rejection never counts against the worker.
+  EXPECT_TRUE(pool_.InRotation("a"));
+}
+
+TEST_F(WorkerPoolTest, AHeartbeatSentBeforeATrialEndedDoesNotHoldItsSlot) {
+  const std::string a = Register("a", 1);
+  ASSERT_TRUE(pool_.Acquire("j/0").has_value());
+  pool_.Release("j/0", WorkerPool::Outcome::kSucceeded);
+  // This heartbeat left the worker while j/0 still ran.
+  const v1::HeartbeatResponse r = Beat("a", a, {"j/0"});
+  EXPECT_EQ(r.cancel_trial_ids_size(), 0);
+  EXPECT_EQ(pool_.free_slots(), 1);
 }
 
 TEST_F(WorkerPoolTest, ATrialHoldsOneSlotEvenIfAcquiredTwice) {
@@ -258,7 +306,7 @@ TEST_F(WorkerPoolTest, AWorkerOutOfRotationGetsAnotherChanceAfterTheCooldown) {
   }
   ASSERT_FALSE(pool_.InRotation("w"));
   EXPECT_FALSE(pool_.Acquire("j").has_value());
-  now_ += std::chrono::seconds(61);
+  Advance(std::chrono::seconds(61));
   ASSERT_TRUE(pool_.Acquire("j").has_value());
   // On probation: one more failure takes it out again.
   pool_.Release("j", WorkerPool::Outcome::kRetryableFailure);

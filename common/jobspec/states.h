@@ -1,8 +1,10 @@
-#ifndef NASPRUNE_COMMON_JOBSPEC_STATE_NAMES_H_
-#define NASPRUNE_COMMON_JOBSPEC_STATE_NAMES_H_
+#ifndef NASPRUNE_COMMON_JOBSPEC_STATES_H_
+#define NASPRUNE_COMMON_JOBSPEC_STATES_H_
 
-// Job and trial states by their short names, as people and metric labels
-// see them: JOB_STATE_RUNNING is "RUNNING" (and the label "running").
+// Job and trial states: which are final, and their short names as people
+// and metric labels see them (JOB_STATE_RUNNING is "RUNNING", and the label
+// "running"). The one home of these rules for the controller, the CLI and
+// the tests.
 
 #include <string>
 
@@ -18,6 +20,20 @@ inline std::string WithoutPrefix(std::string name, const char* prefix) {
   return name;
 }
 }  // namespace internal
+
+// SUCCEEDED, FAILED and CANCELLED: the job changes no more.
+inline bool IsFinal(v1::JobState state) {
+  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
+         state == v1::JOB_STATE_CANCELLED;
+}
+
+// SUCCEEDED, FAILED, EARLY_STOPPED and CANCELLED: the trial runs no more.
+inline bool IsFinal(v1::TrialState state) {
+  return state == v1::TRIAL_STATE_SUCCEEDED ||
+         state == v1::TRIAL_STATE_FAILED ||
+         state == v1::TRIAL_STATE_EARLY_STOPPED ||
+         state == v1::TRIAL_STATE_CANCELLED;
+}
 
 inline std::string JobStateName(v1::JobState state) {
   return internal::WithoutPrefix(v1::JobState_Name(state), "JOB_STATE_");
@@ -38,4 +54,4 @@ inline std::string TrialStateLabel(v1::TrialState state) {
 
 }  // namespace nasprune::jobspec
 
-#endif  // NASPRUNE_COMMON_JOBSPEC_STATE_NAMES_H_
+#endif  // NASPRUNE_COMMON_JOBSPEC_STATES_H_
