@@ -1,66 +1,64 @@
 #ifndef NASPRUNE_WORKER_EVALUATOR_EVALUATOR_H_
 #define NASPRUNE_WORKER_EVALUATOR_EVALUATOR_H_
 
-// The evaluation boundary: an EvaluateRequest proto in, an EvaluationResult
-// proto or a status out. It validates the genome, turns the request into an
-// engine request (worker/engine), runs it, and turns every exception into a
-// status: no exception leaves this function.
+// What a worker runs an evaluation with. Two implementations: the LibTorch
+// pipeline (libtorch_evaluator.h: train, prune, fine-tune, measure,
+// export) and the synthetic evaluator (synthetic/synthetic_evaluator.h: a
+// documented function of the genome, for scale and fault tests). The
+// daemon's service (service/worker_service.h) sees only this interface, and
+// both implementations pass one contract suite
+// (tests/worker/evaluator/evaluator_contract_test.cc):
 //
-// Status codes: INVALID_ARGUMENT for a bad genome or request (deterministic,
-// never retried); FAILED_PRECONDITION when the worker lacks the data set or
-// its files are corrupt; RESOURCE_EXHAUSTED when the device runs out of
-// memory for this genome (deterministic); CANCELLED; DEADLINE_EXCEEDED when
-// the recipe's time limit ran out; INTERNAL for anything else.
+// - Progress is reported in order on the calling thread: phases, then each
+//   training epoch with its validation accuracy.
+// - Cancellation is honoured: cancelled before it starts or while it runs,
+//   an evaluation returns CANCELLED within one step of its work.
+// - Status codes: INVALID_ARGUMENT for a bad genome or request,
+//   RESOURCE_EXHAUSTED when the device has no memory for this genome,
+//   DEADLINE_EXCEEDED when the recipe's time limit ran out (all three
+//   deterministic: IsDeterministicFailure, common/status); CANCELLED;
+//   FAILED_PRECONDITION when the worker lacks the data; INTERNAL for
+//   anything else. No exception leaves Evaluate.
+// - A result carries the request's cache key and fidelity, the evaluator's
+//   version, and says whether it is synthetic; an exported model is
+//   published in the artifact directory (common/artifacts) under the
+//   result's artifact_sha256.
+//
+// Thread-safe: the daemon runs one evaluation per slot at once.
 
 #include <functional>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/worker.pb.h"
-#include "worker/prune/parent_store.h"
-#include "worker/train/trainer.h"
+#include "worker/evaluator/canceller.h"
 
 namespace nasprune::worker {
 
-// Evaluator version: part of every cache key; bump it when results change.
-// libtorch-2: pruned genomes are trained unpruned, pruned and fine-tuned
-// (libtorch-1 trained the pruned network from scratch).
-inline constexpr char kEvaluatorVersion[] = "libtorch-2";
-
-struct EvaluatorOptions {
-  // Roots searched for named data sets (<root>/<name>).
-  std::vector<std::string> dataset_search_path = {"/usr/share/datasets"};
-  // "cpu" or "cuda" / "cuda:N".
-  std::string device = "cpu";
-  // LibTorch intra-op threads; 0 means every hardware thread.
-  int threads = 0;
-  // Trained parents for reuse across evaluations; null trains every parent.
-  std::shared_ptr<ParentStore> parents;
-};
-
-// The status of an exception raised inside an evaluation: DataError →
-// FAILED_PRECONDITION, out of memory (std::bad_alloc or a LibTorch "out of
-// memory" error) → RESOURCE_EXHAUSTED, anything else → INTERNAL. The message
-// keeps the first non-empty line (LibTorch appends a backtrace).
-absl::Status StatusFromException(const std::exception& e);
-
-// The key of a genome's trained parent: a hash of its architecture, the
-// training recipe (fine-tuning settings and time limit excluded), the data
-// set, the fidelity, the seed, the device and the evaluator version.
-std::string ParentKey(const v1::EvaluateRequest& request,
-                      const std::string& device);
-
 using ProgressCallback = std::function<void(const v1::TrialProgress&)>;
 
-// Runs one evaluation. `export_path`, when not empty, receives the
-// TorchScript archive (the result carries its SHA-256).
-absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
-    const v1::EvaluateRequest& request, const std::string& export_path,
-    const EvaluatorOptions& options, const ProgressCallback& progress,
-    const CancellationToken* cancel);
+class Evaluator {
+ public:
+  // What the worker reports of itself when it registers.
+  struct Info {
+    // Part of every cache key: results of different versions never mix.
+    std::string version;
+    // "cpu (2 threads)", "cuda:0", "synthetic".
+    std::string device;
+    bool synthetic = false;
+  };
+
+  virtual ~Evaluator() = default;
+
+  virtual Info info() const = 0;
+
+  // Runs `request`, reporting `progress` (may be null) and stopping when
+  // `canceller` is cancelled. See the contract above.
+  virtual absl::StatusOr<v1::EvaluationResult> Evaluate(
+      const v1::EvaluateRequest& request, const ProgressCallback& progress,
+      Canceller& canceller) = 0;
+};
 
 }  // namespace nasprune::worker
 

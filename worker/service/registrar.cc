@@ -15,7 +15,7 @@ Registrar::Registrar(Options options)
 Registrar::~Registrar() { Stop(); }
 
 void Registrar::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] { Run(); });
@@ -23,21 +23,34 @@ void Registrar::Start() {
 
 void Registrar::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
+void Registrar::Nudge() {
+  absl::MutexLock lock(&mu_);
+  nudged_ = true;
+}
+
 bool Registrar::registered() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return !lease_id_.empty();
 }
 
-bool Registrar::Wait(std::chrono::milliseconds d) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+Registrar::Wake Registrar::WaitUntil(absl::Time deadline, bool nudgeable) {
+  absl::MutexLock lock(&mu_);
+  auto woken = [this, nudgeable]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || (nudgeable && nudged_);
+  };
+  options_.clock->AwaitWithDeadline(&mu_, absl::Condition(&woken), deadline);
+  if (stopping_) return Wake::kStop;
+  if (nudgeable && nudged_) {
+    nudged_ = false;
+    return Wake::kNudge;
+  }
+  return Wake::kDeadline;
 }
 
 bool Registrar::Register() {
@@ -54,19 +67,19 @@ bool Registrar::Register() {
   context.set_deadline(std::chrono::system_clock::now() +
                        options_.call_deadline);
   if (!stub_->Register(&context, request, &response).ok()) return false;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   lease_id_ = response.lease_id();
-  interval_ = std::chrono::milliseconds(
+  interval_ = absl::Milliseconds(
       std::max<int64_t>(10, response.heartbeat_interval_ms()));
   registrations_.fetch_add(1);
   return true;
 }
 
-bool Registrar::Heartbeat(std::chrono::milliseconds interval) {
+bool Registrar::Heartbeat(absl::Duration interval) {
   v1::HeartbeatRequest request;
   request.set_name(options_.identity.name);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     request.set_lease_id(lease_id_);
   }
   for (const std::string& id : options_.slots->Running()) {
@@ -75,14 +88,15 @@ bool Registrar::Heartbeat(std::chrono::milliseconds interval) {
   v1::HeartbeatResponse response;
   grpc::ClientContext context;
   // No longer than an interval, so that beats keep their schedule.
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::min(options_.call_deadline, interval));
+  context.set_deadline(
+      std::chrono::system_clock::now() +
+      std::min(options_.call_deadline, absl::ToChronoMilliseconds(interval)));
   if (!stub_->Heartbeat(&context, request, &response).ok()) return false;
   for (const std::string& id : response.cancel_trial_ids()) {
     options_.slots->Cancel(id);
   }
   if (!response.known()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     lease_id_.clear();
     return false;
   }
@@ -90,32 +104,39 @@ bool Registrar::Heartbeat(std::chrono::milliseconds interval) {
 }
 
 void Registrar::Run() {
-  std::chrono::milliseconds backoff = options_.min_backoff;
-  auto next_beat = std::chrono::steady_clock::now();
+  Clock& clock = *options_.clock;
+  absl::Duration backoff = absl::FromChrono(options_.min_backoff);
+  absl::Time next_beat = clock.Now();
+  bool nudged = false;  // The last beat was a nudge's.
   while (true) {
     if (!registered()) {
       if (Register()) {
-        backoff = options_.min_backoff;
-        next_beat = std::chrono::steady_clock::now();
+        backoff = absl::FromChrono(options_.min_backoff);
+        next_beat = clock.Now();
+        nudged = false;
         continue;
       }
-      if (!Wait(backoff)) return;
-      backoff = std::min(backoff * 2, options_.max_backoff);
+      if (WaitUntil(clock.Now() + backoff, /*nudgeable=*/false) ==
+          Wake::kStop) {
+        return;
+      }
+      backoff = std::min(backoff * 2, absl::FromChrono(options_.max_backoff));
       continue;
     }
-    std::chrono::milliseconds interval;
+    absl::Duration interval;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       interval = interval_;
     }
-    // A fixed schedule: a slow call does not push the next beat back.
-    next_beat += interval;
-    const auto now = std::chrono::steady_clock::now();
-    if (next_beat < now) next_beat = now;
-    if (!Wait(std::chrono::duration_cast<std::chrono::milliseconds>(next_beat -
-                                                                    now))) {
-      return;
+    // A fixed schedule: a slow call does not push the next beat back, and a
+    // nudged beat comes on top of it.
+    if (!nudged) {
+      next_beat += interval;
+      if (next_beat < clock.Now()) next_beat = clock.Now();
     }
+    const Wake wake = WaitUntil(next_beat, /*nudgeable=*/true);
+    if (wake == Wake::kStop) return;
+    nudged = wake == Wake::kNudge;
     // A failed call keeps the lease: the controller may only be slow or
     // restarting, and its answer after a restart (unknown) re-registers.
     Heartbeat(interval);

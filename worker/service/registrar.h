@@ -4,21 +4,24 @@
 // Keeps a worker registered with its controller (WorkerRegistry in
 // proto/nasprune/v1/worker.proto): registers on start, retrying with
 // exponential backoff while the controller is unreachable; heartbeats at
-// the interval the controller asks for, reporting the running trials;
-// registers again whenever a heartbeat answers that the controller does not
-// know the worker (it restarted, or declared the worker lost); and stops the
-// trials the controller asks it to cancel. Every call has a deadline.
+// the interval the controller asks for, reporting the running trials (and
+// at once when Nudge says a slot just freed); registers again whenever a
+// heartbeat answers that the controller does not know the worker (it
+// restarted, or declared the worker lost); and stops the trials the
+// controller asks it to cancel. Every call has a deadline.
 //
-// Thread-safe; runs on its own thread between Start and Stop.
+// Thread-safe; runs on its own thread between Start and Stop, waiting on the
+// injected clock.
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/time/clock.h"
 #include "nasprune/v1/worker.grpc.pb.h"
 #include "worker/service/slots.h"
 #include "worker/service/worker_service.h"
@@ -31,6 +34,7 @@ class Registrar {
     std::string controller_address;  // "host:port".
     WorkerIdentity identity;
     SlotTable* slots = nullptr;  // Must outlive the registrar.
+    Clock* clock = Clock::Real();
     std::chrono::milliseconds call_deadline{5000};
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
@@ -41,6 +45,8 @@ class Registrar {
 
   void Start();
   void Stop();
+  // Heartbeats now rather than at the next beat (a slot freed).
+  void Nudge();
 
   // Registrations that succeeded so far (re-registrations included).
   int64_t registrations() const { return registrations_.load(); }
@@ -51,17 +57,18 @@ class Registrar {
   bool Register();
   // False when the lease is unknown or the call failed. The call's deadline
   // is at most `interval`.
-  bool Heartbeat(std::chrono::milliseconds interval);
-  // Waits `d` or until Stop; false when stopping.
-  bool Wait(std::chrono::milliseconds d);
+  bool Heartbeat(absl::Duration interval);
+  // Waits until `deadline`, a nudge (when `nudgeable`) or Stop.
+  enum class Wake { kDeadline, kNudge, kStop };
+  Wake WaitUntil(absl::Time deadline, bool nudgeable);
 
-  Options options_;
+  const Options options_;
   std::unique_ptr<v1::WorkerRegistry::Stub> stub_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::string lease_id_;
-  std::chrono::milliseconds interval_{1000};
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool nudged_ ABSL_GUARDED_BY(mu_) = false;
+  std::string lease_id_ ABSL_GUARDED_BY(mu_);
+  absl::Duration interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(1);
   std::atomic<int64_t> registrations_{0};
   std::thread thread_;
 };

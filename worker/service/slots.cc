@@ -1,44 +1,12 @@
 #include "worker/service/slots.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace nasprune::worker {
 
-void Canceller::Cancel() {
-  std::function<void()> hook;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    hook = hook_;
-  }
-  cv_.notify_all();
-  if (hook) hook();
-}
-
-bool Canceller::WaitUntil(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (deadline > std::chrono::steady_clock::now()) {
-    cv_.wait_until(lock, deadline, [this] { return cancelled_; });
-  }
-  return cancelled_;
-}
-
-bool Canceller::cancelled() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return cancelled_;
-}
-
-void Canceller::OnCancel(std::function<void()> hook) {
-  bool run_now;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    hook_ = hook;
-    run_now = cancelled_ && hook_;
-  }
-  if (run_now) hook();
-}
-
-SlotTable::SlotTable(int slots) : slots_(std::max(1, slots)) {}
+SlotTable::SlotTable(int slots) : size_(std::max(1, slots)), slots_(size_) {}
 
 SlotTable::Slot* SlotTable::Find(const std::string& trial_id) {
   for (Slot& s : slots_) {
@@ -52,13 +20,14 @@ absl::StatusOr<std::shared_ptr<Canceller>> SlotTable::Acquire(
   if (trial_id.empty()) {
     return absl::InvalidArgumentError("trial_id: required");
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (Find(trial_id) != nullptr) {
     return absl::AlreadyExistsError(
         absl::StrCat("trial ", trial_id, " is already running here"));
   }
   Slot* free = Find("");
   if (free == nullptr) {
+    turned_away_ = true;
     return absl::ResourceExhaustedError(absl::StrCat(
         "all ", slots_.size(), " evaluation slots of this worker are busy"));
   }
@@ -68,24 +37,27 @@ absl::StatusOr<std::shared_ptr<Canceller>> SlotTable::Acquire(
   return free->canceller;
 }
 
-void SlotTable::Release(const std::string& trial_id, Outcome outcome) {
-  std::lock_guard<std::mutex> lock(mu_);
+bool SlotTable::Release(const std::string& trial_id, Outcome outcome) {
+  absl::MutexLock lock(&mu_);
   Slot* slot = Find(trial_id);
-  if (slot == nullptr) return;
+  if (slot == nullptr) return false;
   *slot = Slot();
   if (outcome == Outcome::kSucceeded) ++completed_;
   if (outcome == Outcome::kFailed) ++failed_;
+  const bool turned_away = turned_away_;
+  turned_away_ = false;
+  return turned_away;
 }
 
 void SlotTable::SetPhase(const std::string& trial_id, v1::Phase phase) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (Slot* slot = Find(trial_id)) slot->phase = phase;
 }
 
 bool SlotTable::Cancel(const std::string& trial_id) {
   std::shared_ptr<Canceller> canceller;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     Slot* slot = trial_id.empty() ? nullptr : Find(trial_id);
     if (slot == nullptr) return false;
     canceller = slot->canceller;
@@ -95,7 +67,7 @@ bool SlotTable::Cancel(const std::string& trial_id) {
 }
 
 std::vector<v1::SlotStatus> SlotTable::Snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<v1::SlotStatus> out;
   for (size_t i = 0; i < slots_.size(); ++i) {
     v1::SlotStatus s;
@@ -108,7 +80,7 @@ std::vector<v1::SlotStatus> SlotTable::Snapshot() const {
 }
 
 std::vector<std::string> SlotTable::Running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> out;
   for (const Slot& s : slots_) {
     if (!s.trial_id.empty()) out.push_back(s.trial_id);
@@ -117,12 +89,12 @@ std::vector<std::string> SlotTable::Running() const {
 }
 
 int64_t SlotTable::completed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return completed_;
 }
 
 int64_t SlotTable::failed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return failed_;
 }
 

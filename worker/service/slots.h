@@ -6,39 +6,18 @@
 //
 // Thread-safe.
 
-#include <chrono>
-#include <condition_variable>
-#include <functional>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/worker.pb.h"
+#include "worker/evaluator/canceller.h"
 
 namespace nasprune::worker {
-
-// Cancellation of one evaluation. The evaluation registers how to stop
-// itself (OnCancel); Cancel runs that hook at once, or as soon as one is
-// registered. Thread-safe.
-class Canceller {
- public:
-  void Cancel();
-  bool cancelled() const;
-  // Waits until `deadline` or the cancellation, whichever comes first;
-  // whether it is cancelled.
-  bool WaitUntil(std::chrono::steady_clock::time_point deadline);
-  // Replaces the hook (null clears it); runs it now when already cancelled.
-  void OnCancel(std::function<void()> hook);
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool cancelled_ = false;
-  std::function<void()> hook_;
-};
 
 class SlotTable {
  public:
@@ -51,15 +30,17 @@ class SlotTable {
       const std::string& trial_id);
   enum class Outcome { kSucceeded, kFailed, kCancelled };
   // Frees the trial's slot and counts the outcome (cancellations are not
-  // failures).
-  void Release(const std::string& trial_id, Outcome outcome);
+  // failures). Returns whether a trial was turned away (every slot busy)
+  // since the previous release: the controller should hear of the free
+  // slot soon.
+  bool Release(const std::string& trial_id, Outcome outcome);
   void SetPhase(const std::string& trial_id, v1::Phase phase);
   // True when the trial ran here and was told to stop.
   bool Cancel(const std::string& trial_id);
 
   std::vector<v1::SlotStatus> Snapshot() const;
   std::vector<std::string> Running() const;
-  int size() const { return static_cast<int>(slots_.size()); }
+  int size() const { return size_; }
   int64_t completed() const;
   int64_t failed() const;
 
@@ -69,12 +50,14 @@ class SlotTable {
     v1::Phase phase = v1::PHASE_UNSPECIFIED;
     std::shared_ptr<Canceller> canceller;
   };
-  Slot* Find(const std::string& trial_id);
+  Slot* Find(const std::string& trial_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable std::mutex mu_;
-  std::vector<Slot> slots_;
-  int64_t completed_ = 0;
-  int64_t failed_ = 0;
+  const int size_;
+  mutable absl::Mutex mu_;
+  std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
+  int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
+  bool turned_away_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace nasprune::worker

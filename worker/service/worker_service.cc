@@ -1,187 +1,254 @@
 #include "worker/service/worker_service.h"
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
 
 #include "common/status/evaluation_outcome.h"
 #include "common/status/grpc_status.h"
 
 namespace nasprune::worker {
-namespace {
 
-constexpr auto kClientCheck = std::chrono::milliseconds(20);
-
-}  // namespace
-
-ClientWatcher::ClientWatcher()
-    : thread_([this] {
-        std::unique_lock<std::mutex> lock(mu_);
-        while (!stopping_) {
-          for (auto& [id, watched] : watched_) {
-            if (!watched.fired && watched.context->IsCancelled()) {
-              watched.fired = true;
-              watched.canceller->Cancel();
-            }
-          }
-          cv_.wait_for(lock, kClientCheck);
-        }
-      }) {}
-
-ClientWatcher::~ClientWatcher() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
-int64_t ClientWatcher::Watch(grpc::ServerContext* context,
-                             Canceller* canceller) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const int64_t id = next_id_++;
-  watched_[id] = {.context = context, .canceller = canceller};
-  return id;
-}
-
-void ClientWatcher::Unwatch(int64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  watched_.erase(id);
-}
-
-namespace {
-
-// Watches one call for as long as it lives.
-class ScopedWatch {
+// One Evaluate call. It ends (Finish) only after its evaluation has
+// returned, so the evaluation thread never outlives it; it deletes itself
+// when gRPC is done with it.
+class EvaluateReactor final
+    : public grpc::ServerWriteReactor<v1::EvaluateEvent> {
  public:
-  ScopedWatch(ClientWatcher& watcher, grpc::ServerContext* context,
-              Canceller* canceller)
-      : watcher_(watcher), id_(watcher.Watch(context, canceller)) {}
-  ~ScopedWatch() { watcher_.Unwatch(id_); }
+  EvaluateReactor(WorkerServiceImpl* service, const v1::EvaluateRequest& r)
+      : service_(service), request_(r) {}
+
+  // Takes a slot and schedules the evaluation, or finishes at once.
+  void Begin() {
+    absl::Status invalid;
+    if (request_.trial_id().empty()) {
+      invalid = absl::InvalidArgumentError("trial_id: required");
+    } else if (!request_.has_genome()) {
+      invalid = absl::InvalidArgumentError("genome: required");
+    }
+    if (!invalid.ok()) {
+      Finish(ToGrpcStatus(invalid));
+      return;
+    }
+    const WorkerServiceImpl::Options& o = service_->options_;
+    absl::StatusOr<std::shared_ptr<Canceller>> canceller =
+        o.slots->Acquire(request_.trial_id());
+    if (!canceller.ok()) {
+      if (o.metrics != nullptr &&
+          canceller.status().code() == absl::StatusCode::kResourceExhausted) {
+        o.metrics->rejected.Increment();
+      }
+      Finish(ToGrpcStatus(canceller.status()));
+      return;
+    }
+    service_->CountSlots();
+    start_ = std::chrono::steady_clock::now();
+    const std::shared_ptr<Canceller> stop = *std::move(canceller);
+    bool cancelled = false;
+    {
+      absl::MutexLock lock(&mu_);
+      canceller_ = stop;
+      cancelled = cancelled_;
+    }
+    if (cancelled) stop->Cancel();  // The caller left already.
+    service_->threads_.Schedule([this, stop] { Run(*stop); });
+  }
+
+  void OnCancel() override {
+    std::shared_ptr<Canceller> canceller;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      canceller = canceller_;
+    }
+    if (canceller != nullptr) canceller->Cancel();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::shared_ptr<Canceller> stop;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (ok) {
+        queue_.pop_front();
+      } else {
+        // The caller is gone: nothing more can be written; stop training.
+        gone_ = true;
+        queue_.clear();
+        stop = canceller_;
+      }
+    }
+    if (stop != nullptr) stop->Cancel();
+    Next();
+  }
+
+  void OnDone() override { delete this; }
 
  private:
-  ClientWatcher& watcher_;
-  const int64_t id_;
+  // The evaluation, on an evaluation thread.
+  void Run(Canceller& canceller) {
+    const WorkerServiceImpl::Options& o = service_->options_;
+    absl::StatusOr<v1::EvaluationResult> result = o.evaluator->Evaluate(
+        request_, [this](const v1::TrialProgress& p) { Progress(p); },
+        canceller);
+    const bool cancelled =
+        !result.ok() && result.status().code() == absl::StatusCode::kCancelled;
+    const bool turned_away = o.slots->Release(
+        request_.trial_id(), cancelled     ? SlotTable::Outcome::kCancelled
+                             : result.ok() ? SlotTable::Outcome::kSucceeded
+                                           : SlotTable::Outcome::kFailed);
+    service_->Count(cancelled     ? "cancelled"
+                    : result.ok() ? "succeeded"
+                                  : "failed",
+                    start_, result);
+    if ((cancelled || turned_away) && o.slot_freed) o.slot_freed();
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled) {
+        end_ = ToGrpcStatus(result.status());
+      } else if (result.ok()) {
+        result->set_worker(o.identity.name);
+        *last_.mutable_result() = *std::move(result);
+      } else {
+        *last_.mutable_failure() =
+            FailureFromStatus(result.status(), o.identity.name);
+      }
+      done_ = true;
+    }
+    Next();
+  }
+
+  void Progress(const v1::TrialProgress& progress) {
+    service_->options_.slots->SetPhase(request_.trial_id(), progress.phase());
+    {
+      absl::MutexLock lock(&mu_);
+      if (gone_) return;
+      queue_.emplace_back();
+      *queue_.back().mutable_progress() = progress;
+    }
+    Next();
+  }
+
+  // Starts the next write, or the last one with the status once the
+  // evaluation is done and every progress event was written. Any thread;
+  // gRPC is called without the lock.
+  void Next() {
+    enum { kNothing, kWrite, kWriteLast, kFinish } action = kNothing;
+    const v1::EvaluateEvent* event = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || finished_) return;
+      if (!queue_.empty()) {
+        writing_ = true;
+        event = &queue_.front();
+        action = kWrite;
+      } else if (done_) {
+        finished_ = true;
+        action = end_.ok() && !gone_ ? kWriteLast : kFinish;
+      }
+    }
+    switch (action) {
+      case kWrite:
+        StartWrite(event);
+        break;
+      case kWriteLast:
+        // With the status in the same write: one send fewer per evaluation.
+        StartWriteAndFinish(&last_, grpc::WriteOptions(), grpc::Status::OK);
+        break;
+      case kFinish:
+        Finish(gone_ ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                    "the caller went away")
+                     : end_);
+        break;
+      case kNothing:
+        break;
+    }
+  }
+
+  WorkerServiceImpl* const service_;
+  const v1::EvaluateRequest request_;
+  std::chrono::steady_clock::time_point start_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<Canceller> canceller_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;               // OnCancel ran.
+  std::deque<v1::EvaluateEvent> queue_ ABSL_GUARDED_BY(mu_);  // To write.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool gone_ ABSL_GUARDED_BY(mu_) = false;  // A write failed.
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // The evaluation returned.
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  v1::EvaluateEvent last_;  // Written once done_.
+  grpc::Status end_;        // The status when there is no last event.
 };
 
-}  // namespace
-
-WorkerServiceImpl::WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
-                                     EvaluateFn evaluate,
-                                     WorkerMetrics* metrics)
-    : identity_(std::move(identity)),
-      slots_(slots),
-      evaluate_(std::move(evaluate)),
-      metrics_(metrics) {
+WorkerServiceImpl::WorkerServiceImpl(Options options)
+    : options_(std::move(options)), threads_(options_.slots->size()) {
   CountSlots();
 }
 
 void WorkerServiceImpl::CountSlots() {
-  if (metrics_ == nullptr) return;
+  if (options_.metrics == nullptr) return;
   // One reading and both gauges together, so concurrent ends cannot leave
   // an older reading in place.
-  std::lock_guard<std::mutex> lock(count_mu_);
-  const int busy = static_cast<int>(slots_->Running().size());
-  metrics_->slots.Labels({"busy"}).Set(busy);
-  metrics_->slots.Labels({"free"}).Set(slots_->size() - busy);
+  absl::MutexLock lock(&count_mu_);
+  const int busy = static_cast<int>(options_.slots->Running().size());
+  options_.metrics->slots.Labels({"busy"}).Set(busy);
+  options_.metrics->slots.Labels({"free"}).Set(options_.slots->size() - busy);
 }
 
 void WorkerServiceImpl::Count(const char* outcome,
                               std::chrono::steady_clock::time_point start,
                               const absl::StatusOr<v1::EvaluationResult>& r) {
   CountSlots();
-  if (metrics_ == nullptr) return;
-  metrics_->evaluations.Labels({outcome}).Increment();
-  metrics_->evaluation_duration_seconds.Observe(
+  WorkerMetrics* m = options_.metrics;
+  if (m == nullptr) return;
+  m->evaluations.Labels({outcome}).Increment();
+  m->evaluation_duration_seconds.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count());
   if (r.ok() && r->train_samples_per_second() > 0) {
-    metrics_->train_samples_per_second.Set(r->train_samples_per_second());
+    m->train_samples_per_second.Set(r->train_samples_per_second());
   }
 }
 
-grpc::Status WorkerServiceImpl::Evaluate(
-    grpc::ServerContext* context, const v1::EvaluateRequest* request,
-    grpc::ServerWriter<v1::EvaluateEvent>* writer) {
-  if (request->trial_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("trial_id: required"));
-  }
-  if (!request->has_genome()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("genome: required"));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<std::shared_ptr<Canceller>> canceller =
-      slots_->Acquire(request->trial_id());
-  if (!canceller.ok()) {
-    if (metrics_ != nullptr &&
-        canceller.status().code() == absl::StatusCode::kResourceExhausted) {
-      metrics_->rejected.Increment();
-    }
-    return ToGrpcStatus(canceller.status());
-  }
-  CountSlots();
-
-  absl::StatusOr<v1::EvaluationResult> result;
-  {
-    ScopedWatch watch(watcher_, context, canceller->get());
-    result = evaluate_(
-        *request,
-        [&](const v1::TrialProgress& progress) {
-          slots_->SetPhase(request->trial_id(), progress.phase());
-          v1::EvaluateEvent event;
-          *event.mutable_progress() = progress;
-          if (!writer->Write(event)) (*canceller)->Cancel();
-        },
-        **canceller);
-  }
-  if (!result.ok() && result.status().code() == absl::StatusCode::kCancelled) {
-    slots_->Release(request->trial_id(), SlotTable::Outcome::kCancelled);
-    Count("cancelled", start, result);
-    return ToGrpcStatus(result.status());
-  }
-  slots_->Release(request->trial_id(), result.ok()
-                                           ? SlotTable::Outcome::kSucceeded
-                                           : SlotTable::Outcome::kFailed);
-  Count(result.ok() ? "succeeded" : "failed", start, result);
-  v1::EvaluateEvent event;
-  if (result.ok()) {
-    result->set_worker(identity_.name);
-    *event.mutable_result() = *std::move(result);
-  } else {
-    *event.mutable_failure() =
-        FailureFromStatus(result.status(), identity_.name);
-  }
-  // With the status in the same write: one send fewer per evaluation.
-  writer->WriteLast(event, grpc::WriteOptions());
-  return grpc::Status::OK;
+grpc::ServerWriteReactor<v1::EvaluateEvent>* WorkerServiceImpl::Evaluate(
+    grpc::CallbackServerContext* context, const v1::EvaluateRequest* request) {
+  (void)context;
+  auto* reactor = new EvaluateReactor(this, *request);
+  reactor->Begin();
+  return reactor;
 }
 
-grpc::Status WorkerServiceImpl::Cancel(grpc::ServerContext*,
-                                       const v1::CancelRequest* request,
-                                       v1::CancelResponse* response) {
-  response->set_cancelled(slots_->Cancel(request->trial_id()));
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* WorkerServiceImpl::Cancel(
+    grpc::CallbackServerContext* context, const v1::CancelRequest* request,
+    v1::CancelResponse* response) {
+  response->set_cancelled(options_.slots->Cancel(request->trial_id()));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
-grpc::Status WorkerServiceImpl::Status(grpc::ServerContext*,
-                                       const v1::WorkerStatusRequest*,
-                                       v1::WorkerStatus* response) {
-  response->set_name(identity_.name);
-  response->set_address(identity_.address);
-  response->set_device(identity_.device);
-  response->set_evaluator_version(identity_.evaluator_version);
-  response->set_synthetic(identity_.synthetic);
-  for (v1::SlotStatus& s : slots_->Snapshot()) {
+grpc::ServerUnaryReactor* WorkerServiceImpl::Status(
+    grpc::CallbackServerContext* context, const v1::WorkerStatusRequest*,
+    v1::WorkerStatus* response) {
+  const WorkerIdentity& id = options_.identity;
+  response->set_name(id.name);
+  response->set_address(id.address);
+  response->set_device(id.device);
+  response->set_evaluator_version(id.evaluator_version);
+  response->set_synthetic(id.synthetic);
+  for (v1::SlotStatus& s : options_.slots->Snapshot()) {
     *response->add_slots() = std::move(s);
   }
-  response->set_evaluations_completed(slots_->completed());
-  response->set_evaluations_failed(slots_->failed());
+  response->set_evaluations_completed(options_.slots->completed());
+  response->set_evaluations_failed(options_.slots->failed());
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
           .count());
-  return grpc::Status::OK;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace nasprune::worker

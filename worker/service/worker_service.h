@@ -2,21 +2,23 @@
 #define NASPRUNE_WORKER_SERVICE_WORKER_SERVICE_H_
 
 // The gRPC Worker service (proto/nasprune/v1/worker.proto) around an
-// evaluation function: Evaluate streams progress and then exactly one result
-// or failure event; Cancel stops a running evaluation; Status reports the
-// slots. This is the edge: the evaluation itself sees no gRPC type, and
-// statuses are converted once here.
+// Evaluator, on the callback API. Evaluate takes a slot (RESOURCE_EXHAUSTED
+// when every slot is busy), runs the evaluation on an evaluation thread of
+// its own, streams its progress (one write in flight; a slow caller delays
+// progress, not training) and then exactly one result or failure event; a
+// caller that goes away, or Cancel, stops it at once through the call's
+// cancellation callback. Status reports the slots. This is the edge: the
+// evaluator sees no gRPC type, and statuses are converted once here.
 
-#include <condition_variable>
-#include <cstdint>
+#include <chrono>
 #include <functional>
-#include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "nasprune/v1/worker.grpc.pb.h"
+#include "worker/evaluator/evaluator.h"
+#include "worker/service/evaluation_threads.h"
 #include "worker/service/metrics.h"
 #include "worker/service/slots.h"
 
@@ -31,70 +33,48 @@ struct WorkerIdentity {
   bool synthetic = false;
 };
 
-// Runs one evaluation: reports progress, and stops when `canceller` is
-// cancelled (registering its stop hook with it). Called on the request's
-// thread.
-using EvaluateFn = std::function<absl::StatusOr<v1::EvaluationResult>(
-    const v1::EvaluateRequest& request,
-    const std::function<void(const v1::TrialProgress&)>& progress,
-    Canceller& canceller)>;
-
-// Cancels evaluations whose caller went away: one thread checks every
-// watched call every 20 ms (the sync API has no cancellation callback), so
-// no evaluation pays for a thread of its own. Thread-safe.
-class ClientWatcher {
+class WorkerServiceImpl final : public v1::Worker::CallbackService {
  public:
-  ClientWatcher();
-  ~ClientWatcher();
-  // Cancels `canceller` once `context` is cancelled, until Unwatch (after
-  // which neither is touched). Both must outlive the watch.
-  int64_t Watch(grpc::ServerContext* context, Canceller* canceller);
-  void Unwatch(int64_t id);
-
- private:
-  struct Watched {
-    grpc::ServerContext* context = nullptr;
-    Canceller* canceller = nullptr;
-    bool fired = false;
+  struct Options {
+    WorkerIdentity identity;
+    // Required; must outlive the service.
+    SlotTable* slots = nullptr;
+    Evaluator* evaluator = nullptr;
+    // Optional; must outlive the service.
+    WorkerMetrics* metrics = nullptr;
+    // Called on an evaluation thread when a slot frees after its evaluation
+    // was cancelled, or after a trial was turned away: the controller
+    // should hear of the free slot before the next regular heartbeat. It
+    // must not block.
+    std::function<void()> slot_freed;
   };
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  int64_t next_id_ = 1;
-  std::map<int64_t, Watched> watched_;
-  std::thread thread_;  // Last: starts once the rest exists.
-};
 
-class WorkerServiceImpl final : public v1::Worker::Service {
- public:
-  // `slots` (and `metrics`, when given) must outlive the service.
-  WorkerServiceImpl(WorkerIdentity identity, SlotTable* slots,
-                    EvaluateFn evaluate, WorkerMetrics* metrics = nullptr);
+  explicit WorkerServiceImpl(Options options);
 
-  grpc::Status Evaluate(grpc::ServerContext* context,
-                        const v1::EvaluateRequest* request,
-                        grpc::ServerWriter<v1::EvaluateEvent>* writer) override;
-  grpc::Status Cancel(grpc::ServerContext* context,
-                      const v1::CancelRequest* request,
-                      v1::CancelResponse* response) override;
-  grpc::Status Status(grpc::ServerContext* context,
-                      const v1::WorkerStatusRequest* request,
-                      v1::WorkerStatus* response) override;
+  grpc::ServerWriteReactor<v1::EvaluateEvent>* Evaluate(
+      grpc::CallbackServerContext* context,
+      const v1::EvaluateRequest* request) override;
+  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* context,
+                                   const v1::CancelRequest* request,
+                                   v1::CancelResponse* response) override;
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* context,
+                                   const v1::WorkerStatusRequest* request,
+                                   v1::WorkerStatus* response) override;
 
  private:
+  friend class EvaluateReactor;
+
   // Updates the slot gauges; with an outcome, the evaluation's figures.
   void CountSlots();
   void Count(const char* outcome, std::chrono::steady_clock::time_point start,
              const absl::StatusOr<v1::EvaluationResult>& result);
 
-  const WorkerIdentity identity_;
-  SlotTable* const slots_;
-  const EvaluateFn evaluate_;
-  WorkerMetrics* const metrics_;
-  std::mutex count_mu_;
-  ClientWatcher watcher_;
+  const Options options_;
+  absl::Mutex count_mu_;
   const std::chrono::steady_clock::time_point start_ =
       std::chrono::steady_clock::now();
+  // Last: its destructor runs what is left before the rest goes.
+  EvaluationThreads threads_;
 };
 
 }  // namespace nasprune::worker

@@ -64,11 +64,13 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
   const auto per_epoch =
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.delay) /
       epochs;
+  auto cancelled = [&options] {
+    std::this_thread::sleep_for(options.stop_delay);
+    return absl::CancelledError("evaluation cancelled");
+  };
   for (int e = 1; e <= epochs; ++e) {
     // Each epoch ends on schedule, however late the last one woke.
-    if (!SleepUnlessCancelled(start + e * per_epoch, wait)) {
-      return absl::CancelledError("evaluation cancelled");
-    }
+    if (!SleepUnlessCancelled(start + e * per_epoch, wait)) return cancelled();
     v1::EpochMetrics* m = result.add_epochs();
     m->set_phase(v1::PHASE_TRAIN);
     m->set_epoch(e);
@@ -83,9 +85,7 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
       progress(p);
     }
   }
-  if (wait && wait(std::chrono::steady_clock::now())) {
-    return absl::CancelledError("evaluation cancelled");
-  }
+  if (wait && wait(std::chrono::steady_clock::now())) return cancelled();
   if (options.fail_all) {
     return absl::InternalError(
         "synthetic evaluator: this worker fails every evaluation "
@@ -113,6 +113,16 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count());
   return result;
+}
+
+absl::StatusOr<v1::EvaluationResult> SyntheticEvaluator::Evaluate(
+    const v1::EvaluateRequest& request, const ProgressCallback& progress,
+    Canceller& canceller) {
+  return EvaluateSynthetic(
+      request, options_, progress,
+      [&canceller](std::chrono::steady_clock::time_point deadline) {
+        return canceller.WaitUntil(deadline);
+      });
 }
 
 }  // namespace nasprune::worker

@@ -21,7 +21,8 @@
 // min(1, n / 10,000)^0.25 when n > 0.
 //
 // The evaluation sleeps `delay` in total, spread over its epochs, reporting
-// each epoch's progress; it stops as soon as it is cancelled.
+// each epoch's progress; once cancelled it stops after `stop_delay` (0: at
+// once), as a real evaluation finishes its training step.
 
 #include <chrono>
 #include <functional>
@@ -30,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/worker.pb.h"
+#include "worker/evaluator/evaluator.h"
 
 namespace nasprune::worker {
 
@@ -41,6 +43,9 @@ struct SyntheticOptions {
   // Fail every evaluation with INTERNAL (a worker that cannot evaluate, for
   // fault tests).
   bool fail_all = false;
+  // How long a cancelled evaluation takes to end (the rest of a training
+  // step, for tests of what a controller sees meanwhile).
+  std::chrono::milliseconds stop_delay{0};
 };
 
 // Waits until `deadline` unless the evaluation is cancelled first; whether
@@ -54,6 +59,25 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
     const v1::EvaluateRequest& request, const SyntheticOptions& options,
     const std::function<void(const v1::TrialProgress&)>& progress,
     const WaitFn& wait);
+
+// The daemon's synthetic evaluator: EvaluateSynthetic waiting on the
+// Canceller. Thread-safe.
+class SyntheticEvaluator final : public Evaluator {
+ public:
+  explicit SyntheticEvaluator(SyntheticOptions options) : options_(options) {}
+
+  Info info() const override {
+    return {.version = kSyntheticEvaluatorVersion,
+            .device = "synthetic",
+            .synthetic = true};
+  }
+  absl::StatusOr<v1::EvaluationResult> Evaluate(
+      const v1::EvaluateRequest& request, const ProgressCallback& progress,
+      Canceller& canceller) override;
+
+ private:
+  const SyntheticOptions options_;
+};
 
 }  // namespace nasprune::worker
 

@@ -1,16 +1,19 @@
-#include "worker/evaluator/evaluator.h"
+#include "worker/evaluator/libtorch_evaluator.h"
 
 #include <c10/util/Exception.h>
+
+#include <filesystem>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/artifacts/artifacts.h"
 #include "common/canonical/canonical.h"
 #include "common/genome/cost.h"
 #include "common/genome/hash.h"
 #include "common/genome/network_plan.h"
-#include "common/jobspec/yaml_proto.h"
 #include "worker/data/data_error.h"
 #include "worker/engine/engine.h"
 
@@ -315,11 +318,44 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   fidelity->set_epochs(train->epochs);
   fidelity->set_train_subset(engine.data.train_subset);
   if (!outcome.export_path.empty()) {
-    absl::StatusOr<std::string> bytes =
-        ReadTextFile(outcome.export_path, size_t{1} << 34);
-    if (!bytes.ok()) return bytes.status();
-    result.set_artifact_sha256(Sha256Hex(*bytes));
+    absl::StatusOr<std::string> digest =
+        artifacts::FileSha256(outcome.export_path);
+    if (!digest.ok()) return digest.status();
+    result.set_artifact_sha256(*digest);
   }
+  return result;
+}
+
+Evaluator::Info LibTorchEvaluator::info() const {
+  return {.version = kEvaluatorVersion,
+          .device = options_.device,
+          .synthetic = false};
+}
+
+absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
+    const v1::EvaluateRequest& request, const ProgressCallback& progress,
+    Canceller& canceller) {
+  const std::string temporary =
+      request.export_model() && !artifact_dir_.empty()
+          ? artifacts::TemporaryPath(artifact_dir_, request.trial_id(),
+                                     request.attempt())
+          : "";
+  // The hook may run on another thread just as the evaluation ends, so it
+  // holds the token, not a reference to it.
+  auto token = std::make_shared<CancellationToken>();
+  canceller.OnCancel([token] { token->Cancel(); });
+  absl::StatusOr<v1::EvaluationResult> result =
+      EvaluateGenome(request, temporary, options_, progress, token.get());
+  canceller.OnCancel(nullptr);
+  if (temporary.empty()) return result;
+  if (!result.ok() || result->artifact_sha256().empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);  // Failed or cancelled.
+    return result;
+  }
+  absl::StatusOr<std::string> published =
+      artifacts::Publish(artifact_dir_, temporary);
+  if (!published.ok()) return published.status();
   return result;
 }
 

@@ -1,0 +1,88 @@
+#ifndef NASPRUNE_WORKER_EVALUATOR_LIBTORCH_EVALUATOR_H_
+#define NASPRUNE_WORKER_EVALUATOR_LIBTORCH_EVALUATOR_H_
+
+// The LibTorch evaluation boundary: an EvaluateRequest proto in, an
+// EvaluationResult proto or a status out. It validates the genome, turns the
+// request into an engine request (worker/engine), runs it, and turns every
+// exception into a status: no exception leaves it. LibTorchEvaluator is the
+// daemon's Evaluator (evaluator.h) around it, publishing exported models in
+// the artifact directory; `nasprune-worker evaluate` calls EvaluateGenome
+// directly.
+//
+// Status codes: INVALID_ARGUMENT for a bad genome or request (deterministic,
+// never retried); FAILED_PRECONDITION when the worker lacks the data set or
+// its files are corrupt; RESOURCE_EXHAUSTED when the device runs out of
+// memory for this genome (deterministic); CANCELLED; DEADLINE_EXCEEDED when
+// the recipe's time limit ran out; INTERNAL for anything else.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nasprune/v1/job.pb.h"
+#include "nasprune/v1/worker.pb.h"
+#include "worker/evaluator/evaluator.h"
+#include "worker/prune/parent_store.h"
+#include "worker/train/trainer.h"
+
+namespace nasprune::worker {
+
+// Evaluator version: part of every cache key; bump it when results change.
+// libtorch-2: pruned genomes are trained unpruned, pruned and fine-tuned
+// (libtorch-1 trained the pruned network from scratch).
+inline constexpr char kEvaluatorVersion[] = "libtorch-2";
+
+struct EvaluatorOptions {
+  // Roots searched for named data sets (<root>/<name>).
+  std::vector<std::string> dataset_search_path = {"/usr/share/datasets"};
+  // "cpu" or "cuda" / "cuda:N".
+  std::string device = "cpu";
+  // LibTorch intra-op threads; 0 means every hardware thread.
+  int threads = 0;
+  // Trained parents for reuse across evaluations; null trains every parent.
+  std::shared_ptr<ParentStore> parents;
+};
+
+// The status of an exception raised inside an evaluation: DataError →
+// FAILED_PRECONDITION, out of memory (std::bad_alloc or a LibTorch "out of
+// memory" error) → RESOURCE_EXHAUSTED, anything else → INTERNAL. The message
+// keeps the first non-empty line (LibTorch appends a backtrace).
+absl::Status StatusFromException(const std::exception& e);
+
+// The key of a genome's trained parent: a hash of its architecture, the
+// training recipe (fine-tuning settings and time limit excluded), the data
+// set, the fidelity, the seed, the device and the evaluator version.
+std::string ParentKey(const v1::EvaluateRequest& request,
+                      const std::string& device);
+
+// Runs one evaluation. `export_path`, when not empty, receives the
+// TorchScript archive (the result carries its SHA-256).
+absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
+    const v1::EvaluateRequest& request, const std::string& export_path,
+    const EvaluatorOptions& options, const ProgressCallback& progress,
+    const CancellationToken* cancel);
+
+// The daemon's LibTorch evaluator: EvaluateGenome with its cancellation
+// tied to the Canceller, and an exported archive published in
+// `artifact_dir` under its SHA-256 (an export request without an artifact
+// directory exports nothing). Thread-safe.
+class LibTorchEvaluator final : public Evaluator {
+ public:
+  LibTorchEvaluator(EvaluatorOptions options, std::string artifact_dir)
+      : options_(std::move(options)), artifact_dir_(std::move(artifact_dir)) {}
+
+  Info info() const override;
+  absl::StatusOr<v1::EvaluationResult> Evaluate(
+      const v1::EvaluateRequest& request, const ProgressCallback& progress,
+      Canceller& canceller) override;
+
+ private:
+  const EvaluatorOptions options_;
+  const std::string artifact_dir_;
+};
+
+}  // namespace nasprune::worker
+
+#endif  // NASPRUNE_WORKER_EVALUATOR_LIBTORCH_EVALUATOR_H_
