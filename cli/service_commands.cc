@@ -1,5 +1,6 @@
 #include "cli/service_commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -105,7 +106,8 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
   if (!options.wait) return absl::OkStatus();
 
   v1::JobStatus last = response.job();
-  int64_t after = 0;
+  // From right after the submission: nothing the job did is missed.
+  int64_t after = response.job().last_sequence();
   // A broken watch (a controller restart) is resumed from the last event.
   for (int reconnects = 0;; ++reconnects) {
     grpc::ClientContext watch_context;
@@ -115,7 +117,7 @@ absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
     auto reader = stub->WatchJob(&watch_context, watch);
     v1::JobEvent event;
     while (reader->Read(&event)) {
-      after = event.sequence();
+      after = std::max(after, event.sequence());  // A snapshot is 0.
       if (event.has_status()) {
         if (event.status().state() != last.state()) {
           progress << "job " << job_id << ": "

@@ -15,6 +15,12 @@
 namespace nasprune::jobspec {
 namespace {
 
+// The ranges of the fields other defaults are derived from.
+constexpr int64_t kMaxTrials = 10000000;
+constexpr int kMaxEpochs = 1000;
+bool ValidMaxTrials(int64_t n) { return n >= 1 && n <= kMaxTrials; }
+bool ValidEpochs(int64_t n) { return n >= 1 && n <= kMaxEpochs; }
+
 using v1::JobSpec;
 
 constexpr KnownDataset kKnownDatasets[] = {
@@ -118,11 +124,11 @@ void ValidateDataset(const v1::DatasetSpec& d, FieldErrors* errors) {
                                " classes, not ", d.num_classes()));
     }
   }
-  if (errors->CheckRealRange("dataset.validation_fraction",
-                             d.validation_fraction(), 0, 0.5) &&
-      d.validation_fraction() <= 0) {
+  // (0, 0.5]: the search scores on the validation split, so it is never
+  // empty.
+  if (const double f = d.validation_fraction(); !(f > 0 && f <= 0.5)) {
     errors->Add("dataset.validation_fraction",
-                "must be above 0 (the search scores on the validation split)");
+                absl::StrCat(FormatDouble(f), " is outside (0, 0.5]"));
   }
   errors->CheckRange("dataset.train_subset", d.train_subset(), 0, 1000000000);
   errors->CheckRange("dataset.validation_subset", d.validation_subset(), 0,
@@ -226,7 +232,7 @@ void ValidateRecipe(const v1::TrainingRecipe& r, FieldErrors* errors) {
   }
   errors->CheckRealRange("recipe.weight_decay", r.weight_decay(), 0, 1);
   errors->CheckRange("recipe.batch_size", r.batch_size(), 1, 65536);
-  errors->CheckRange("recipe.epochs", r.epochs(), 1, 1000);
+  errors->CheckRange("recipe.epochs", r.epochs(), 1, kMaxEpochs);
   if (errors->CheckRealRange("recipe.warmup_epochs", r.warmup_epochs(), 0,
                              1000) &&
       r.warmup_epochs() >= r.epochs() && r.warmup_epochs() > 0) {
@@ -260,9 +266,11 @@ void ValidateMultiFidelity(const JobSpec& spec, FieldErrors* errors) {
                      16);
   errors->CheckRange("multi_fidelity.median_grace_epochs",
                      m.median_grace_epochs(), 0, 1000);
-  const double max_allowed = m.resource() == v1::FIDELITY_RESOURCE_EPOCHS
-                                 ? spec.recipe().epochs()
-                                 : 1e9;
+  const bool by_epochs = m.resource() == v1::FIDELITY_RESOURCE_EPOCHS;
+  if (by_epochs && !ValidEpochs(spec.recipe().epochs())) {
+    return;  // The resources derive from recipe.epochs, reported on its own.
+  }
+  const double max_allowed = by_epochs ? spec.recipe().epochs() : 1e9;
   errors->CheckRealRange("multi_fidelity.max_resource", m.max_resource(), 0,
                          max_allowed);
   if (m.method() != v1::MULTI_FIDELITY_METHOD_NONE) {
@@ -367,9 +375,12 @@ void ApplyJobDefaults(JobSpec* spec) {
     }
   }
 
+  // A default derived from another field is derived only from a valid
+  // value, so that one mistake is reported once, at the field the user set.
   v1::Budget* budget = spec->mutable_budget();
   if (budget->max_trials() == 0) budget->set_max_trials(100);
-  if (budget->max_failed_trials() == 0) {
+  if (budget->max_failed_trials() == 0 &&
+      ValidMaxTrials(budget->max_trials())) {
     budget->set_max_failed_trials(budget->max_trials());
   }
 
@@ -402,7 +413,8 @@ void ApplyJobDefaults(JobSpec* spec) {
   if (!mf->has_median_grace_epochs()) mf->set_median_grace_epochs(1);
   if (mf->method() != v1::MULTI_FIDELITY_METHOD_NONE) {
     if (mf->max_resource() == 0 &&
-        mf->resource() == v1::FIDELITY_RESOURCE_EPOCHS) {
+        mf->resource() == v1::FIDELITY_RESOURCE_EPOCHS &&
+        ValidEpochs(recipe->epochs())) {
       mf->set_max_resource(recipe->epochs());
     }
     if (mf->min_resource() == 0 && mf->max_resource() > 0) {
@@ -446,7 +458,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
   errors.CheckRange("constraints.max_model_bytes", c.max_model_bytes(), 0,
                     1000000000000);
   const auto& b = spec.budget();
-  errors.CheckRange("budget.max_trials", b.max_trials(), 1, 10000000);
+  errors.CheckRange("budget.max_trials", b.max_trials(), 1, kMaxTrials);
   errors.CheckRange("budget.max_wall_seconds", b.max_wall_seconds(), 0,
                     100000000);
   errors.CheckRange("budget.max_failed_trials", b.max_failed_trials(), 0,

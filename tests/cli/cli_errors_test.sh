@@ -24,6 +24,20 @@ expect bad_count 2 '--count: Value 0 not in range 1 to 100000' -- sample example
 printf 'arch:\n  stem: {channels: 8, kernel: 4, activation: relu}\n' > "$dir/genome.yaml"
 expect bad_genome 2 'arch.stem.kernel: 4 not in {3, 5, 7}; arch.stages: has 0 entries; allowed [1, 6]' -- cost "$dir/genome.yaml"
 
+# A type error is printed once, by every command that reads the file.
+printf 'name: x\ndataset: {name: fashion-mnist}\nbudget: {max_trials: abc}\n' > "$dir/type.yaml"
+for command in validate sample; do
+  expect_once "type_error_$command" 2 'budget.max_trials: "abc" is not an integer' -- $command "$dir/type.yaml"
+done
+expect_once type_error_submit 2 'budget.max_trials: "abc" is not an integer' -- submit "$dir/type.yaml" --controller 127.0.0.1:1
+printf 'arch: {stem: {channels: x}}\n' > "$dir/type-genome.yaml"
+expect_once type_error_cost 2 'arch.stem.channels: "x" is not an integer' -- cost "$dir/type-genome.yaml"
+# A bad value reports its own field, not the defaults derived from it.
+printf 'name: x\ndataset: {name: fashion-mnist}\nrecipe: {epochs: -1}\nbudget: {max_trials: -1}\nmulti_fidelity: {method: asha}\n' > "$dir/derived.yaml"
+expect_once derived_epochs 2 'recipe.epochs: -1 is outside [1, 1000]' -- validate "$dir/derived.yaml"
+expect_once derived_trials 2 'budget.max_trials: -1 is outside' -- validate "$dir/derived.yaml"
+expect_once derived_one_line 2 'error:' -- validate "$dir/derived.yaml"
+
 # Service commands: the spec is checked before dialling; an unreachable
 # controller is named.
 expect submit_bad_spec 2 'ranges.yaml: budget.max_trials: -3 is outside' -- submit "$dir/ranges.yaml" --controller 127.0.0.1:1

@@ -130,6 +130,8 @@ int Cluster::LaunchWorker(const WorkerOptions& options) {
   if (options.evaluator == "synthetic") {
     argv.push_back("--synthetic-delay-ms");
     argv.push_back(std::to_string(options.synthetic_delay_ms));
+    argv.push_back("--synthetic-stop-delay-ms");
+    argv.push_back(std::to_string(options.synthetic_stop_delay_ms));
   } else {
     argv.push_back("--threads");
     argv.push_back("1");

@@ -34,6 +34,8 @@ class Cluster {
     std::string evaluator = "synthetic";  // Or "libtorch".
     int slots = 1;
     int synthetic_delay_ms = 0;
+    // How long a cancelled synthetic evaluation takes to end.
+    int synthetic_stop_delay_ms = 0;
     bool fail_all = false;
   };
 
@@ -55,6 +57,9 @@ class Cluster {
   RedisServer& redis() { return redis_; }
   const std::string& dir() const { return dir_; }
   std::string artifact_dir() const { return dir_ + "/artifacts"; }
+  std::string controller_address() const {
+    return "127.0.0.1:" + std::to_string(controller_port_);
+  }
   std::string ControllerLog() const { return controller_.Log(); }
   pid_t controller_pid() const { return controller_.pid(); }
 

@@ -20,6 +20,24 @@ expect() {
   fi
 }
 
+# Like expect, and WANT_SUBSTRING must appear exactly once: one mistake, one
+# message.
+expect_once() {
+  local name=$1 want_status=$2 want=$3
+  shift 4
+  local output status count
+  output=$(timeout 20 "$binary" "$@" 2>&1)
+  status=$?
+  count=$(grep -cF -- "$want" <<<"$output")
+  if [[ $status -ne $want_status || $count -ne 1 ]]; then
+    echo "FAIL $name: status $status (want $want_status), $count times (want 1):"
+    echo "$output"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+
 # Exits 1 when a check failed.
 finish() {
   if [[ $failures -gt 0 ]]; then

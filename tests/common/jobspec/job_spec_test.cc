@@ -245,12 +245,12 @@ INSTANTIATE_TEST_SUITE_P(
              [](JobSpec* s) {
                s->mutable_dataset()->set_validation_fraction(-0.0);
              },
-             "dataset.validation_fraction: must be above 0"},
+             "dataset.validation_fraction: 0 is outside (0, 0.5]"},
         Case{"ValidationFractionLarge",
              [](JobSpec* s) {
                s->mutable_dataset()->set_validation_fraction(0.7);
              },
-             "dataset.validation_fraction: 0.7 is outside [0, 0.5]"},
+             "dataset.validation_fraction: 0.7 is outside (0, 0.5]"},
         Case{"TrainSubsetNegative",
              [](JobSpec* s) { s->mutable_dataset()->set_train_subset(-5); },
              "dataset.train_subset: -5 is outside [0, 1000000000]"},
@@ -482,6 +482,58 @@ TEST(PrepareJobSpec, ReportsEveryProblemAtOnce) {
             std::string::npos);
   EXPECT_NE(prepared.status().message().find("recipe.batch_size"),
             std::string::npos);
+}
+
+// One mistake, one error: a default derived from a bad value is not
+// reported as a second mistake; one the user set is.
+TEST(PrepareJobSpec, ADerivedFieldIsReportedOnlyWhenTheUserSetIt) {
+  struct Case {
+    std::string name;
+    std::function<void(JobSpec*)> change;
+    std::string reported;
+    std::vector<std::string> not_reported;
+  };
+  const std::vector<Case> cases = {
+      {"EpochsBelowOne",
+       [](JobSpec* s) { s->mutable_recipe()->set_epochs(-1); },
+       "recipe.epochs: -1 is outside [1, 1000]",
+       {"multi_fidelity"}},
+      {"EpochsWithAsha",
+       [](JobSpec* s) {
+         s->mutable_recipe()->set_epochs(-1);
+         s->mutable_multi_fidelity()->set_method(
+             v1::MULTI_FIDELITY_METHOD_ASHA);
+       },
+       "recipe.epochs: -1 is outside [1, 1000]",
+       {"multi_fidelity"}},
+      {"MaxTrialsBelowOne",
+       [](JobSpec* s) { s->mutable_budget()->set_max_trials(-1); },
+       "budget.max_trials: -1 is outside [1, 10000000]",
+       {"budget.max_failed_trials"}},
+      {"MaxTrialsAboveTheMaximum",
+       [](JobSpec* s) { s->mutable_budget()->set_max_trials(20000000); },
+       "budget.max_trials: 20000000 is outside",
+       {"budget.max_failed_trials"}},
+      {"BothSetBothBad",
+       [](JobSpec* s) {
+         s->mutable_budget()->set_max_trials(-1);
+         s->mutable_budget()->set_max_failed_trials(-2);
+       },
+       "budget.max_failed_trials: -2 is outside",
+       {}},
+  };
+  for (const Case& c : cases) {
+    JobSpec spec = Minimal();
+    c.change(&spec);
+    const absl::Status status = PrepareJobSpec(spec).status();
+    ASSERT_FALSE(status.ok()) << c.name;
+    EXPECT_NE(status.message().find(c.reported), std::string::npos)
+        << c.name << ": " << status;
+    for (const std::string& field : c.not_reported) {
+      EXPECT_EQ(status.message().find(field), std::string::npos)
+          << c.name << ": " << status;
+    }
+  }
 }
 
 TEST(FindKnownDataset, KnowsTheBuiltIns) {

@@ -1,0 +1,147 @@
+// The `nasprune` CLI's service commands against the real service, as a user
+// runs them: `submit --wait` follows a job to its summary (and fails when
+// the job does), `export` downloads the model the job scored.
+
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/artifacts/artifacts.h"
+#include "gtest/gtest.h"
+#include "tests/testing/cluster.h"
+
+namespace nasprune::testing {
+namespace {
+
+struct CliRun {
+  int status = -1;     // Exit status.
+  std::string output;  // Stdout then stderr.
+  std::string stdout_text;
+};
+
+// Runs the CLI with `args` (stderr to a file, both captured).
+CliRun Cli(const Cluster& cluster, const std::string& args) {
+  const std::string err = cluster.dir() + "/cli.err";
+  const std::string command =
+      absl::StrCat(NASPRUNE_CLI_BIN, " ", args, " 2>", err);
+  FILE* pipe = popen(command.c_str(), "r");
+  CliRun run;
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  while (fgets(buffer, sizeof(buffer), pipe)) run.stdout_text += buffer;
+  const int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err);
+  const std::string stderr_text((std::istreambuf_iterator<char>(in)), {});
+  run.output = run.stdout_text + stderr_text;
+  return run;
+}
+
+std::string WriteSpec(const Cluster& cluster, const std::string& name,
+                      const std::string& yaml) {
+  const std::string path = absl::StrCat(cluster.dir(), "/", name, ".yaml");
+  std::ofstream(path) << yaml;
+  return path;
+}
+
+std::string ControllerFlag(Cluster& cluster) {
+  return absl::StrCat("--controller ", cluster.controller_address());
+}
+
+TEST(Cli, SubmitWaitFollowsAJobToItsSummaryAndFront) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.slots = 2, .synthetic_delay_ms = 50});
+  const std::string spec = WriteSpec(
+      cluster, "wait", SyntheticJobSpec("wait", "random: {}", 5, 2, 3));
+  const CliRun run = Cli(cluster, absl::StrCat("submit ", spec, " --wait ",
+                                               ControllerFlag(cluster)));
+  ASSERT_EQ(run.status, 0) << run.output;
+  // The job id first, on stdout, for scripts.
+  const std::string job_id =
+      run.stdout_text.substr(0, run.stdout_text.find('\n'));
+  ASSERT_EQ(job_id.rfind("wait-", 0), 0u) << run.output;
+  // Every trial as it finished, then the summary and the front.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NE(run.output.find(absl::StrCat("trial ", job_id, "/", i)),
+              std::string::npos)
+        << run.output;
+  }
+  EXPECT_NE(run.output.find(absl::StrCat("job ", job_id, ": SUCCEEDED")),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("best: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("Pareto front (ACCURACY):"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("(synthetic)"), std::string::npos) << run.output;
+}
+
+TEST(Cli, SubmitWaitFailsWhenTheJobFails) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.fail_all = true});
+  const std::string spec = WriteSpec(
+      cluster, "doomed",
+      "name: doomed\ndataset: {name: fashion-mnist}\nstrategy: {random: {}}\n"
+      "budget: {max_trials: 4, max_failed_trials: 1}\nrecipe: {epochs: 1}\n"
+      "export: {top_k: 0}\n");
+  const CliRun run = Cli(cluster, absl::StrCat("submit ", spec, " --wait ",
+                                               ControllerFlag(cluster)));
+  EXPECT_NE(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("ended FAILED"), std::string::npos) << run.output;
+}
+
+TEST(Cli, ExportDownloadsTheScoredModel) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.evaluator = "libtorch"});
+  const std::string spec = WriteSpec(cluster, "exported", R"(
+name: exported
+dataset: {name: fashion-mnist, train_subset: 256, validation_subset: 128}
+mode: architecture_only
+space:
+  stem_channels: [8]
+  stem_kernels: [3]
+  min_stages: 1
+  max_stages: 1
+  stages:
+    - {channels: [8], downsample: [max_pool], min_blocks: 1, max_blocks: 1}
+  operators: [conv]
+  kernels: [3]
+  activations: [relu]
+strategy: {random: {}}
+budget: {max_trials: 1}
+recipe: {epochs: 1, batch_size: 64}
+export: {top_k: 1, evaluate_test_split: false}
+)");
+  const CliRun submitted =
+      Cli(cluster,
+          absl::StrCat("submit ", spec, " --wait ", ControllerFlag(cluster)));
+  ASSERT_EQ(submitted.status, 0) << submitted.output;
+  const std::string job_id =
+      submitted.stdout_text.substr(0, submitted.stdout_text.find('\n'));
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials = cluster.Trials(job_id);
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  ASSERT_EQ(trials->size(), 2u);  // The search trial and its export.
+  const std::string digest = trials->back().result().artifact_sha256();
+  ASSERT_EQ(digest.size(), 64u);
+
+  const std::string path = cluster.dir() + "/model.pt";
+  const CliRun exported =
+      Cli(cluster, absl::StrCat("export ", job_id, "/0 --output ", path, " ",
+                                ControllerFlag(cluster)));
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  EXPECT_NE(exported.output.find(absl::StrCat("sha256 ", digest)),
+            std::string::npos)
+      << exported.output;
+  absl::StatusOr<std::string> sha = artifacts::FileSha256(path);
+  ASSERT_TRUE(sha.ok()) << sha.status();
+  EXPECT_EQ(*sha, digest);
+  EXPECT_FALSE(std::filesystem::exists(path + ".part"));
+}
+
+}  // namespace
+}  // namespace nasprune::testing
