@@ -1,8 +1,8 @@
 #ifndef NASPRUNE_CONTROLLER_METRICS_H_
 #define NASPRUNE_CONTROLLER_METRICS_H_
 
-// The controller's metrics (DESIGN §8), each named once here. main.cc makes
-// one registry and one ControllerMetrics and passes it to the components;
+// The controller's metrics (docs/controller.md), each named once here. main.cc
+// makes one registry and one ControllerMetrics and passes it to the components;
 // serving the registry over HTTP is the exposition's business.
 
 #include "common/metrics/metrics.h"

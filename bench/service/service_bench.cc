@@ -1,4 +1,4 @@
-// The controller's overhead, end to end (issue 6, DESIGN §10): a real
+// The controller's overhead, end to end (docs/benchmarks.md): a real
 // redis-server, nasprune-controller and synthetic nasprune-worker processes
 // on loopback, as in production but with evaluations that take a fixed time
 // (the synthetic evaluator; every result says synthetic).

@@ -122,7 +122,7 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineWithRetry(
     const std::vector<std::vector<std::string>>& commands) {
   redisContext* context = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
       context = idle_.back();
       idle_.pop_back();
@@ -140,7 +140,7 @@ absl::StatusOr<std::vector<Reply>> RedisClient::PipelineWithRetry(
     absl::StatusOr<std::vector<Reply>> replies = Pipeline(context, commands);
     if (replies.ok() || !absl::IsUnavailable(replies.status())) {
       // The connection is in step (every reply was read): keep it.
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       idle_.push_back(context);
       return replies;
     }

@@ -11,11 +11,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 struct redisContext;
 
@@ -64,8 +64,8 @@ class RedisClient {
       const std::vector<std::vector<std::string>>& commands);
 
   const Options options_;
-  std::mutex mu_;
-  std::vector<redisContext*> idle_;  // Guarded by mu_.
+  absl::Mutex mu_;
+  std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nasprune::redis

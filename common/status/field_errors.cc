@@ -6,6 +6,14 @@
 #include "absl/strings/str_join.h"
 
 namespace nasprune {
+namespace {
+
+// "[lo, hi]".
+std::string Interval(absl::string_view lo, absl::string_view hi) {
+  return absl::StrCat("[", lo, ", ", hi, "]");
+}
+
+}  // namespace
 
 void FieldErrors::Add(absl::string_view path, absl::string_view message) {
   errors_.push_back(path.empty() ? std::string(message)
@@ -15,7 +23,8 @@ void FieldErrors::Add(absl::string_view path, absl::string_view message) {
 bool FieldErrors::CheckRange(absl::string_view path, int64_t value, int64_t lo,
                              int64_t hi) {
   if (value >= lo && value <= hi) return true;
-  Add(path, absl::StrCat(value, " is outside [", lo, ", ", hi, "]"));
+  AddOutside(path, absl::StrCat(value),
+             Interval(absl::StrCat(lo), absl::StrCat(hi)));
   return false;
 }
 
@@ -26,9 +35,22 @@ bool FieldErrors::CheckRealRange(absl::string_view path, double value,
     return false;
   }
   if (value >= lo && value <= hi) return true;
-  Add(path, absl::StrCat(FormatDouble(value), " is outside [", FormatDouble(lo),
-                         ", ", FormatDouble(hi), "]"));
+  AddOutside(path, FormatDouble(value),
+             Interval(FormatDouble(lo), FormatDouble(hi)));
   return false;
+}
+
+bool FieldErrors::CheckCount(absl::string_view path, int64_t count, int64_t lo,
+                             int64_t hi) {
+  if (count >= lo && count <= hi) return true;
+  Add(path, absl::StrCat("has ", count, " entries; allowed ",
+                         Interval(absl::StrCat(lo), absl::StrCat(hi))));
+  return false;
+}
+
+void FieldErrors::AddOutside(absl::string_view path, absl::string_view value,
+                             absl::string_view range) {
+  Add(path, absl::StrCat(value, " is outside ", range));
 }
 
 absl::Status FieldErrors::ToStatus() const {

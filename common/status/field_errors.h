@@ -29,6 +29,17 @@ class FieldErrors {
   // Same for reals; also rejects NaN and infinities.
   bool CheckRealRange(absl::string_view path, double value, double lo,
                       double hi);
+  // Records a count error when a list of `count` entries has fewer than `lo`
+  // or more than `hi`: "<path>: has <count> entries; allowed [lo, hi]".
+  // Returns whether the count was in range.
+  bool CheckCount(absl::string_view path, int64_t count, int64_t lo,
+                  int64_t hi);
+
+  // Records "<path>: <value> is outside <range>", with `value` and `range`
+  // already formatted ("0.3", "[0.5, 1] in steps of 0.1"). The range checks
+  // above record through it; call it for ranges they cannot express.
+  void AddOutside(absl::string_view path, absl::string_view value,
+                  absl::string_view range);
 
   bool ok() const { return errors_.empty(); }
   const std::vector<std::string>& errors() const { return errors_; }

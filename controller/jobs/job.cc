@@ -8,6 +8,7 @@
 #include "common/genome/hash.h"
 #include "common/jobspec/cache_key.h"
 #include "common/jobspec/states.h"
+#include "common/status/evaluation_outcome.h"
 #include "common/time/proto_time.h"
 #include "controller/search/factory.h"
 #include "controller/search/reward.h"
@@ -325,15 +326,15 @@ Job::Effect Job::Finished(int64_t index, int attempt,
   if (outcome.ok() && outcome->has_failure()) {
     failure = outcome->failure();
   } else {
-    const absl::Status error =
+    // A call that ended without an event: never the genome's fault.
+    failure = FailureFromStatus(
         outcome.ok() ? absl::UnavailableError(
                            "the evaluation ended without a result or failure")
-                     : outcome.status();
-    failure.set_code(absl::StatusCodeToString(error.code()));
-    failure.set_message(std::string(error.message()));
-    failure.set_worker(trial.worker());
+                     : outcome.status(),
+        trial.worker());
+    failure.set_deterministic(false);
   }
-  if (failure.deterministic()) {
+  if (ClassifyOutcome(outcome) == EvaluationOutcome::kDeterministicFailure) {
     *trial.mutable_failure() = failure;
     Complete(trial, v1::TRIAL_STATE_FAILED, now);
   } else {

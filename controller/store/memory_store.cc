@@ -37,7 +37,7 @@ absl::Status Store::PutCachedResult(const std::string& cache_key,
 
 absl::StatusOr<std::vector<std::optional<v1::EvaluationResult>>>
 MemoryStore::GetCachedResults(const std::vector<std::string>& cache_keys) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::optional<v1::EvaluationResult>> results;
   for (const std::string& key : cache_keys) {
     const auto it = cache_.find(key);
@@ -50,13 +50,13 @@ MemoryStore::GetCachedResults(const std::vector<std::string>& cache_keys) {
 
 absl::Status MemoryStore::PutCachedResults(
     const std::vector<CacheEntry>& entries) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [key, result] : entries) cache_[key] = result;
   return absl::OkStatus();
 }
 
 absl::Status MemoryStore::CreateJob(const v1::JobStatus& job) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (const auto it = jobs_.find(job.job_id()); it != jobs_.end()) {
     if (google::protobuf::util::MessageDifferencer::Equals(it->second.status,
                                                            job)) {
@@ -70,7 +70,7 @@ absl::Status MemoryStore::CreateJob(const v1::JobStatus& job) {
 }
 
 absl::StatusOr<v1::JobStatus> MemoryStore::GetJob(const std::string& job_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = jobs_.find(job_id);
   if (it == jobs_.end()) {
     return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
@@ -79,7 +79,7 @@ absl::StatusOr<v1::JobStatus> MemoryStore::GetJob(const std::string& job_id) {
 }
 
 absl::StatusOr<std::vector<v1::JobStatus>> MemoryStore::ListJobs() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<v1::JobStatus> out;
   for (const auto& [id, job] : jobs_) out.push_back(job.status);
   SortJobs(&out);
@@ -88,7 +88,7 @@ absl::StatusOr<std::vector<v1::JobStatus>> MemoryStore::ListJobs() {
 
 absl::Status MemoryStore::Commit(const std::string& job_id,
                                  const JobUpdate& update) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = jobs_.find(job_id);
   if (it == jobs_.end()) {
     return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
@@ -103,7 +103,7 @@ absl::Status MemoryStore::Commit(const std::string& job_id,
 
 absl::StatusOr<std::vector<v1::TrialRecord>> MemoryStore::ListTrials(
     const std::string& job_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<v1::TrialRecord> out;
   const auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return out;
@@ -114,7 +114,7 @@ absl::StatusOr<std::vector<v1::TrialRecord>> MemoryStore::ListTrials(
 
 absl::StatusOr<std::optional<v1::StrategyState>> MemoryStore::GetCheckpoint(
     const std::string& job_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   const auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return std::nullopt;
   return it->second.checkpoint;

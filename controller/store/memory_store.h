@@ -4,8 +4,8 @@
 // The in-memory Store, for unit tests. Nothing survives the process.
 
 #include <map>
-#include <mutex>
 
+#include "absl/synchronization/mutex.h"
 #include "controller/store/store.h"
 
 namespace nasprune::controller {
@@ -32,9 +32,9 @@ class MemoryStore : public Store {
     std::map<std::string, v1::TrialRecord> trials;
     std::optional<v1::StrategyState> checkpoint;
   };
-  std::mutex mu_;
-  std::map<std::string, v1::EvaluationResult> cache_;
-  std::map<std::string, Job> jobs_;
+  absl::Mutex mu_;
+  std::map<std::string, v1::EvaluationResult> cache_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Job> jobs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nasprune::controller

@@ -1,7 +1,7 @@
 #ifndef NASPRUNE_WORKER_ENGINE_ENGINE_H_
 #define NASPRUNE_WORKER_ENGINE_ENGINE_H_
 
-// One evaluation of a genome's plan, end to end (DESIGN §1): load data,
+// One evaluation of a genome's plan, end to end (docs/worker.md): load data,
 // build and train the unpruned parent (or take it from the parent store),
 // prune and fine-tune it as the pruning plan says, measure, export. Plain C++
 // over LibTorch (no protobuf, no abseil), so it builds alone on GPU machines

@@ -2,7 +2,7 @@
 #define NASPRUNE_WORKER_MODEL_NETWORK_H_
 
 // The LibTorch network of a NetworkPlan (common/genome/plan.h): every operator
-// of DESIGN §4 with the layer sequence documented in docs/genome.md. Its
+// of the genome (docs/genome.md) with the layer sequence documented there. Its
 // parameter count equals the analytic count of common/genome/cost.h exactly,
 // and its MAC count, read from the real tensor shapes during a forward pass
 // (LayerRecorder), equals the analytic MACs layer by layer.

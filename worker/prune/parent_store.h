@@ -4,7 +4,7 @@
 // Trained, unpruned parents kept for reuse: evaluating another pruning plan
 // of the same architecture (same recipe, data set, fidelity and seed) starts
 // from the stored parent instead of training it again, which is what makes
-// pruning-only jobs and joint search affordable (DESIGN §1).
+// pruning-only jobs and joint search affordable (docs/pruning.md).
 //
 // The store keeps parents in memory, least recently used first out beyond a
 // byte budget, and, when given a directory, also on disk so that they

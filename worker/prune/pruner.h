@@ -1,7 +1,7 @@
 #ifndef NASPRUNE_WORKER_PRUNE_PRUNER_H_
 #define NASPRUNE_WORKER_PRUNE_PRUNER_H_
 
-// The pruning half of an evaluation (DESIGN §1 steps 3–4): from a trained
+// The pruning half of an evaluation (docs/pruning.md): from a trained
 // parent, `steps` rounds of rank → remove → re-estimate batch-norm
 // statistics → fine-tune reach the plan's kept
 // channels along AGP's cubic schedule (Zhu & Gupta 2017), fine-tuning

@@ -1,7 +1,7 @@
 #ifndef NASPRUNE_WORKER_SERVICE_METRICS_H_
 #define NASPRUNE_WORKER_SERVICE_METRICS_H_
 
-// The worker daemon's metrics (DESIGN §8), each named once here. main.cc
+// The worker daemon's metrics (docs/worker.md), each named once here. main.cc
 // makes one registry and one WorkerMetrics and passes it to the service;
 // serving the registry over HTTP is the exposition's business.
 

@@ -42,6 +42,24 @@ TEST(FieldErrors, RealRangeRejectsNanAndInfinity) {
             "z: 1.5 is outside [0, 1]");
 }
 
+TEST(FieldErrors, CountNamesSizeAndAllowedRange) {
+  FieldErrors errors;
+  EXPECT_TRUE(errors.CheckCount("stages", 1, 1, 6));
+  EXPECT_TRUE(errors.CheckCount("stages", 6, 1, 6));
+  EXPECT_FALSE(errors.CheckCount("stages", 0, 1, 6));
+  EXPECT_FALSE(errors.CheckCount("blocks", 9, 1, 8));
+  EXPECT_EQ(errors.ToStatus().message(),
+            "stages: has 0 entries; allowed [1, 6]; "
+            "blocks: has 9 entries; allowed [1, 8]");
+}
+
+TEST(FieldErrors, OutsideTakesFormattedValueAndRange) {
+  FieldErrors errors;
+  errors.AddOutside("r", "0.3 (not listed)", "[0.5, 1] in steps of 0.1");
+  EXPECT_EQ(errors.ToStatus().message(),
+            "r: 0.3 (not listed) is outside [0.5, 1] in steps of 0.1");
+}
+
 TEST(FieldPaths, Compose) {
   EXPECT_EQ(FieldPath("", "arch"), "arch");
   EXPECT_EQ(IndexPath(FieldPath("arch", "stages"), 2), "arch.stages[2]");
