@@ -18,6 +18,7 @@
 #include "controller/jobs/job_manager.h"
 #include "gtest/gtest.h"
 #include "tests/controller/jobs/job_testing.h"
+#include "tests/controller/scheduler/pool_testing.h"
 #include "tests/testing/fake_clock.h"
 
 namespace nasprune::controller::testing {
@@ -49,25 +50,13 @@ class JobManagerTest : public ::testing::Test {
   }
 
   void AddWorker(const std::string& name, int slots) {
-    v1::RegisterRequest r;
-    r.set_name(name);
-    r.set_address(name + ":1");
-    r.set_slots(slots);
-    r.set_evaluator_version("synthetic-1");
-    absl::StatusOr<v1::RegisterResponse> registered =
-        pool_->Register(r, nullptr);
-    ASSERT_TRUE(registered.ok());
-    leases_[name] = registered->lease_id();
+    leases_[name] = RegisterWorker(*pool_, name, slots);
   }
 
   // A heartbeat of worker `name` reporting `running`.
   void Beat(const std::string& name,
             const std::vector<std::string>& running = {}) {
-    v1::HeartbeatRequest h;
-    h.set_name(name);
-    h.set_lease_id(leases_[name]);
-    for (const std::string& t : running) h.add_running_trial_ids(t);
-    ASSERT_TRUE(pool_->Heartbeat(h).known());
+    ASSERT_TRUE(Heartbeat(*pool_, name, leases_[name], running).known());
   }
 
   // Blocks until job `id` is final, woken by the event hub (the scheduler

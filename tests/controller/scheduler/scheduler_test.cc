@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/controller/jobs/job_testing.h"
+#include "tests/controller/scheduler/pool_testing.h"
 #include "tests/testing/fake_clock.h"
 
 namespace nasprune::controller {
@@ -27,12 +28,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   void AddWorker(const std::string& name, int slots) {
-    v1::RegisterRequest r;
-    r.set_name(name);
-    r.set_address(name + ":1");
-    r.set_slots(slots);
-    r.set_evaluator_version("synthetic-1");
-    ASSERT_TRUE(pool_.Register(r, nullptr).ok());
+    testing::RegisterWorker(pool_, name, slots);
   }
 
   std::vector<Scheduler::Assignment> Assign() {

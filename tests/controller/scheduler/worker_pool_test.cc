@@ -1,6 +1,7 @@
 #include "controller/scheduler/worker_pool.h"
 
 #include "gtest/gtest.h"
+#include "tests/controller/scheduler/pool_testing.h"
 #include "tests/testing/fake_clock.h"
 
 namespace nasprune::controller {
@@ -17,24 +18,13 @@ class WorkerPoolTest : public ::testing::Test {
                .clock = &clock_}) {}
 
   std::string Register(const std::string& name, int slots) {
-    v1::RegisterRequest r;
-    r.set_name(name);
-    r.set_address(name + ":1");
-    r.set_slots(slots);
-    r.set_evaluator_version("synthetic-1");
-    auto response = pool_.Register(r, nullptr);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? response->lease_id() : "";
+    return testing::RegisterWorker(pool_, name, slots);
   }
 
   // A heartbeat reporting `running`.
   v1::HeartbeatResponse Beat(const std::string& name, const std::string& lease,
                              const std::vector<std::string>& running = {}) {
-    v1::HeartbeatRequest h;
-    h.set_name(name);
-    h.set_lease_id(lease);
-    for (const std::string& t : running) h.add_running_trial_ids(t);
-    return pool_.Heartbeat(h);
+    return testing::Heartbeat(pool_, name, lease, running);
   }
 
   void Advance(milliseconds d) { clock_.Advance(absl::FromChrono(d)); }
