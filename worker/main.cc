@@ -23,6 +23,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "common/daemon/daemon.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
@@ -233,6 +234,10 @@ void AddEngineFlags(CLI::App* command, EngineFlags& engine) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Mutex deadlock detection (on in Debian's abseil) costs a graph lookup
+  // per lock on every evaluation's path; lock order is fixed by design
+  // (docs/architecture.md).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"nasprune-worker: evaluates genomes with LibTorch"};
   app.require_subcommand(1);
 

@@ -1,5 +1,8 @@
 #include "common/artifacts/artifacts.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -25,11 +28,13 @@ std::string PathFor(absl::string_view dir, absl::string_view sha256) {
 
 std::string TemporaryPath(absl::string_view dir, absl::string_view trial_id,
                           int attempt) {
+  static std::atomic<int64_t> calls{0};
   std::string safe(trial_id);
   for (char& c : safe) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) c = '_';
   }
-  return absl::StrCat(dir, "/.tmp-", safe, "-", attempt, ".pt");
+  return absl::StrCat(dir, "/.tmp-", safe, "-", attempt, "-", getpid(), "-",
+                      calls.fetch_add(1), ".pt");
 }
 
 absl::StatusOr<std::string> FileSha256(const std::string& path) {
@@ -54,12 +59,19 @@ absl::StatusOr<std::string> FileSha256(const std::string& path) {
 }
 
 absl::StatusOr<std::string> Publish(const std::string& dir,
-                                    const std::string& temporary) {
+                                    const std::string& temporary,
+                                    const std::string& expected_sha256) {
   absl::StatusOr<std::string> digest = FileSha256(temporary);
   if (!digest.ok()) {
     RemoveQuietly(temporary);
     return absl::InternalError(
         absl::StrCat("cannot publish the model: ", digest.status().message()));
+  }
+  if (!expected_sha256.empty() && *digest != expected_sha256) {
+    RemoveQuietly(temporary);
+    return absl::DataLossError(
+        absl::StrCat(temporary, " has SHA-256 ", *digest, ", not ",
+                     expected_sha256, ": it changed after it was scored"));
   }
   const std::string target = PathFor(dir, *digest);
   std::error_code error;
@@ -112,7 +124,7 @@ absl::StatusOr<std::unique_ptr<FileWriter>> FileWriter::Create(
   auto writer = std::unique_ptr<FileWriter>(new FileWriter(path));
   writer->file_.open(writer->partial_, std::ios::binary | std::ios::trunc);
   if (!writer->file_) {
-    return absl::UnavailableError(
+    return absl::FailedPreconditionError(
         absl::StrCat(path, ": cannot create ", writer->partial_));
   }
   return writer;
@@ -127,7 +139,7 @@ FileWriter::~FileWriter() {
 absl::Status FileWriter::Append(absl::string_view data) {
   file_.write(data.data(), static_cast<std::streamsize>(data.size()));
   if (!file_) {
-    return absl::UnavailableError(absl::StrCat(path_, ": cannot write"));
+    return absl::FailedPreconditionError(absl::StrCat(path_, ": cannot write"));
   }
   hash_.Update(data);
   bytes_ += static_cast<int64_t>(data.size());
@@ -150,12 +162,13 @@ absl::Status FileWriter::Commit(int64_t expected_bytes,
   }
   file_.close();
   if (!file_) {
-    return absl::UnavailableError(absl::StrCat(path_, ": cannot write"));
+    return absl::FailedPreconditionError(absl::StrCat(path_, ": cannot write"));
   }
   std::error_code error;
   std::filesystem::rename(partial_, path_, error);
   if (error) {
-    return absl::UnavailableError(absl::StrCat(path_, ": ", error.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": ", error.message()));
   }
   sha256_ = actual;
   committed_ = true;

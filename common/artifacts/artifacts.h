@@ -31,7 +31,8 @@ namespace nasprune::artifacts {
 std::string PathFor(absl::string_view dir, absl::string_view sha256);
 
 // Where an evaluation writes its archive before publishing it: a hidden
-// name in `dir`, unique per trial and attempt.
+// name in `dir`, unique to the trial, the attempt, the process and the
+// call (two runs of one attempt never share it).
 std::string TemporaryPath(absl::string_view dir, absl::string_view trial_id,
                           int attempt);
 
@@ -40,10 +41,13 @@ std::string TemporaryPath(absl::string_view dir, absl::string_view trial_id,
 absl::StatusOr<std::string> FileSha256(const std::string& path);
 
 // Moves the finished archive at `temporary` into `dir` under its digest and
-// returns the digest. The temporary file is gone afterwards, also on
-// failure (INTERNAL, naming the paths).
+// returns the digest. With `expected_sha256`, the file must still have that
+// digest (DATA_LOSS otherwise: it changed after it was scored). The
+// temporary file is gone afterwards, also on failure (INTERNAL, naming the
+// paths).
 absl::StatusOr<std::string> Publish(const std::string& dir,
-                                    const std::string& temporary);
+                                    const std::string& temporary,
+                                    const std::string& expected_sha256 = "");
 
 // Whether `dir` holds an archive named `sha256` (false for an empty `dir`
 // or digest).
@@ -58,10 +62,12 @@ absl::StatusOr<std::string> ReadVerified(absl::string_view dir,
 // A file written in pieces, hashed as it goes, and put in place at once:
 // Append writes to `<path>.part`; Commit checks the size and digest the
 // sender announced and renames it to `path`. A writer destroyed without a
-// successful Commit removes the partial file. Not thread-safe.
+// successful Commit removes the partial file. Local file problems are
+// FAILED_PRECONDITION (the path must be writable), naming the path. Not
+// thread-safe.
 class FileWriter {
  public:
-  // UNAVAILABLE when `<path>.part` cannot be created.
+  // FAILED_PRECONDITION when `<path>.part` cannot be created.
   static absl::StatusOr<std::unique_ptr<FileWriter>> Create(
       const std::string& path);
   ~FileWriter();
@@ -69,7 +75,8 @@ class FileWriter {
   absl::Status Append(absl::string_view data);
   // DATA_LOSS when the bytes written are not `expected_bytes` long or do
   // not have the digest `expected_sha256` (either check is skipped when
-  // negative / empty); UNAVAILABLE when the file cannot be completed.
+  // negative / empty); FAILED_PRECONDITION when the file cannot be
+  // completed.
   // Once only: FAILED_PRECONDITION afterwards.
   absl::Status Commit(int64_t expected_bytes,
                       const std::string& expected_sha256);

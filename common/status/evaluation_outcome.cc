@@ -28,7 +28,8 @@ EvaluationOutcome ClassifyOutcome(
     return EvaluationOutcome::kRetryableFailure;
   }
   switch (outcome.status().code()) {
-    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kResourceExhausted:  // Every slot busy.
+    case absl::StatusCode::kAlreadyExists:      // Its slot still runs it.
       return EvaluationOutcome::kWorkerBusy;
     case absl::StatusCode::kUnavailable:
       return EvaluationOutcome::kWorkerLost;

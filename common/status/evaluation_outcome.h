@@ -34,8 +34,10 @@ enum class EvaluationOutcome {
   // A failure event that is not deterministic, a deadline, a cancellation,
   // or any other end of the call: retried, and counted against the worker.
   kRetryableFailure,
-  // The call ended RESOURCE_EXHAUSTED before any event: every slot of the
-  // worker was busy. The trial never ran; no attempt is used.
+  // The call ended RESOURCE_EXHAUSTED before any event (every slot of the
+  // worker was busy) or ALREADY_EXISTS (the worker still runs an earlier
+  // attempt of the trial, one queued again when the worker was declared
+  // lost). This attempt never ran; no attempt is used.
   kWorkerBusy,
   // The call ended UNAVAILABLE: its stream broke, the worker is lost.
   kWorkerLost,

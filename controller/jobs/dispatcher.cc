@@ -109,21 +109,22 @@ void Dispatcher::ApplyEnded(EvaluationEnded& ended) {
   const bool failed = kind != EvaluationOutcome::kSucceeded &&
                       kind != EvaluationOutcome::kDeterministicFailure;
   WorkerPool& pool = *options_.pool;
-  if (kind == EvaluationOutcome::kWorkerBusy) {
+  if (kind == EvaluationOutcome::kWorkerBusy &&
+      options_.scheduler->TurnedAway(ended.trial_id)) {
     // It never ran: the worker gets nothing until its heartbeat says what
     // it runs, and the trial goes again without using an attempt.
     pool.Release(ended.trial_id, WorkerPool::Outcome::kBusy);
-    if (options_.scheduler->TurnedAway(ended.trial_id)) {
-      std::cerr << "controller: trial " << ended.trial_id << " turned away by "
-                << running.worker << " (every slot busy); queued again\n";
-      absl::MutexLock lock(&options_.registry->mu());
-      options_.registry->Find(running.job_id)->NotRun(running.index);
-      return;
-    }
-  } else {
-    pool.Release(ended.trial_id, failed ? WorkerPool::Outcome::kRetryableFailure
-                                        : WorkerPool::Outcome::kSucceeded);
+    std::cerr << "controller: trial " << ended.trial_id << " turned away by "
+              << running.worker << " (" << ended.outcome.status().message()
+              << "); queued again\n";
+    absl::MutexLock lock(&options_.registry->mu());
+    options_.registry->Find(running.job_id)->NotRun(running.index);
+    return;
   }
+  // (A trial turned away too often counts as a retryable failure, against
+  // the worker too.)
+  pool.Release(ended.trial_id, failed ? WorkerPool::Outcome::kRetryableFailure
+                                      : WorkerPool::Outcome::kSucceeded);
   // A broken stream means a lost worker: that registration gets nothing
   // more (the worker registers again if it is alive), and its other trials
   // are queued again. Calls wait for a connection, so UNAVAILABLE is a

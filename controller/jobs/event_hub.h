@@ -34,6 +34,8 @@ class EventHub {
   // not block. NOT_FOUND (naming job_id) for an unknown job.
   absl::StatusOr<int64_t> Subscribe(const std::string& job_id,
                                     std::function<void()> notify);
+  // No notification starts after it returns, but one already on its way may
+  // still run: `notify` must own (or share) what it touches.
   void Unsubscribe(int64_t subscription);
 
   // Where a watch starts (the rules are WatchJobRequest's): the snapshot

@@ -1,6 +1,7 @@
 #include "controller/jobs/job_manager.h"
 
 #include <iostream>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -87,19 +88,26 @@ void JobManager::Start() {
 }
 
 void JobManager::Stop() {
+  if (writer_ == nullptr) return;  // Create failed before it was made.
   {
     absl::MutexLock lock(&inbox_mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
   dispatcher_->CancelAll();
-  // The client's callbacks reach this object: wait until the last has run.
+  // The client's callbacks reach this object: wait until the last has run
+  // (the client promises one on_done per call, and cancelled calls end
+  // promptly; a wait this long is worth a line in the log).
   {
     absl::MutexLock lock(&inbox_mu_);
     auto quiet = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(inbox_mu_) {
       return outstanding_ == 0;
     };
-    inbox_mu_.AwaitWithTimeout(absl::Condition(&quiet), absl::Seconds(30));
+    while (!inbox_mu_.AwaitWithTimeout(absl::Condition(&quiet),
+                                       absl::Seconds(30))) {
+      std::cerr << "controller: stopping, still waiting for " << outstanding_
+                << " evaluation call(s) to end\n";
+    }
   }
   // What arrived after the last round: results and cancellations are
   // applied, and written below. Calls that the stop ended stay running, to
@@ -152,12 +160,17 @@ void JobManager::CancelJob(
         absl::StrCat("reason: ", request.reason().size(),
                      " characters, above the maximum 1024")));
   }
+  std::optional<absl::StatusOr<v1::JobStatus>> now;  // Answered at once.
   {
     absl::ReaderMutexLock lock(&registry_->mu());
     absl::StatusOr<Job*> job = registry_->Require(request.job_id());
-    if (!job.ok()) return done(job.status());
-    if ((*job)->final()) return done((*job)->status());
+    if (!job.ok()) {
+      now = job.status();
+    } else if ((*job)->final()) {
+      now = (*job)->status();
+    }
   }
+  if (now.has_value()) return done(*std::move(now));
   // The scheduler applies it and writes it before answering.
   {
     absl::MutexLock lock(&inbox_mu_);
@@ -261,14 +274,20 @@ void JobManager::ApplyCancel(CancelCommand& cancel) {
   writer_->AwaitWrite(
       cancel.job_id, [this, job_id = cancel.job_id,
                       done = std::move(cancel.done)](absl::Status written) {
-        absl::ReaderMutexLock lock(&registry_->mu());
-        absl::StatusOr<Job*> job = registry_->Require(job_id);
-        if (!job.ok()) return done(job.status());
-        if (!written.ok()) {
-          return done(absl::UnavailableError(absl::StrCat(
-              "job ", job_id, " is cancelled, but ", written.message())));
+        absl::StatusOr<v1::JobStatus> answer;
+        {
+          absl::ReaderMutexLock lock(&registry_->mu());
+          absl::StatusOr<Job*> job = registry_->Require(job_id);
+          if (!job.ok()) {
+            answer = job.status();
+          } else if (!written.ok()) {
+            answer = absl::UnavailableError(absl::StrCat(
+                "job ", job_id, " is cancelled, but ", written.message()));
+          } else {
+            answer = (*job)->status();
+          }
         }
-        done((*job)->status());
+        done(std::move(answer));  // Without the lock: it may do anything.
       });
 }
 

@@ -56,11 +56,31 @@ absl::StatusOr<Page> ParsePage(int32_t page_size, const std::string& token,
   return page;
 }
 
-// The id of a job submitted with `request_id`: the same for every retry.
-std::string IdForRequest(const std::string& name,
-                         const std::string& request_id) {
-  return absl::StrCat(name, "-",
-                      Hash128Hex("request-id", request_id).substr(0, 12));
+// The last part of the id of a job submitted with `request_id`: the same
+// for every retry, whatever the job's name.
+std::string RequestSuffix(const std::string& request_id) {
+  return Hash128Hex("request-id", request_id).substr(0, 12);
+}
+
+// The 12 hex digits that end a job id, or "" for an id of another form.
+std::string IdSuffix(const std::string& job_id) {
+  const size_t dash = job_id.rfind('-');
+  if (dash == std::string::npos || job_id.size() - dash - 1 != 12) return "";
+  return job_id.substr(dash + 1);
+}
+
+// A job read back from its records in the store.
+absl::StatusOr<std::unique_ptr<Job>> LoadJob(Store& store, v1::JobStatus status,
+                                             const Job::Options& options,
+                                             absl::Time now) {
+  const std::string id = status.job_id();
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials = store.ListTrials(id);
+  if (!trials.ok()) return trials.status();
+  absl::StatusOr<std::optional<v1::StrategyState>> checkpoint =
+      store.GetCheckpoint(id);
+  if (!checkpoint.ok()) return checkpoint.status();
+  return Job::Restore(std::move(status), *std::move(trials),
+                      *std::move(checkpoint), options, now);
 }
 
 std::string RandomId(const std::string& name) {
@@ -82,19 +102,14 @@ absl::StatusOr<std::unique_ptr<JobRegistry>> JobRegistry::Create(
   absl::MutexLock lock(&registry->mu_);
   for (v1::JobStatus& status : *jobs) {
     const std::string id = status.job_id();
-    absl::StatusOr<std::vector<v1::TrialRecord>> trials = store.ListTrials(id);
-    if (!trials.ok()) return trials.status();
-    absl::StatusOr<std::optional<v1::StrategyState>> checkpoint =
-        store.GetCheckpoint(id);
-    if (!checkpoint.ok()) return checkpoint.status();
     absl::StatusOr<std::unique_ptr<Job>> job =
-        Job::Restore(std::move(status), *std::move(trials),
-                     *std::move(checkpoint), options.job, options.clock->Now());
-    if (!job.ok()) {
+        LoadJob(store, std::move(status), options.job, options.clock->Now());
+    if (job.status().code() == absl::StatusCode::kDataLoss) {
       std::cerr << "controller: skipping job " << id << ": "
                 << job.status().message() << "\n";
       continue;
     }
+    if (!job.ok()) return job.status();  // The store cannot be read.
     registry->Add(*std::move(job));
   }
   return registry;
@@ -102,6 +117,9 @@ absl::StatusOr<std::unique_ptr<JobRegistry>> JobRegistry::Create(
 
 void JobRegistry::Add(std::unique_ptr<Job> job) {
   order_.push_back(job.get());
+  if (const std::string suffix = IdSuffix(job->id()); !suffix.empty()) {
+    by_suffix_[suffix] = job.get();
+  }
   by_id_[job->id()] = std::move(job);
 }
 
@@ -159,35 +177,48 @@ absl::StatusOr<v1::JobStatus> JobRegistry::Submit(
         "another job"));
   };
   if (!request_id.empty()) {
+    // Whatever the name: the request id alone decides the id's suffix.
     absl::ReaderMutexLock lock(&mu_);
-    const Job* existing = Find(IdForRequest(status.spec().name(), request_id));
-    if (existing != nullptr) return repeat(existing->status());
+    auto it = by_suffix_.find(RequestSuffix(request_id));
+    if (it != by_suffix_.end()) return repeat(it->second->status());
   }
+  bool created_here = false;
   absl::StatusOr<v1::JobStatus> stored =
-      CreateInStore(std::move(status), request_id);
+      CreateInStore(std::move(status), request_id, &created_here);
   if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::unique_ptr<Job>> job;
+  if (created_here) {
+    job = Job::Create(*stored, options_.job);
+  } else {
+    // An earlier submit of this request, known only to the store (its
+    // answer was lost before this controller loaded it): read it back as
+    // it stands.
+    if (CanonicalText(stored->spec()) != spec_text) return repeat(*stored);
+    job =
+        LoadJob(*options_.store, *stored, options_.job, options_.clock->Now());
+  }
+  if (!job.ok()) return job.status();
   absl::MutexLock lock(&mu_);
   if (const Job* existing = Find(stored->job_id())) {
     return repeat(existing->status());  // Another submit of it won a race.
   }
-  if (!request_id.empty() && CanonicalText(stored->spec()) != spec_text) {
-    return repeat(*stored);
-  }
-  absl::StatusOr<std::unique_ptr<Job>> job = Job::Create(*stored, options_.job);
-  if (!job.ok()) return job.status();
-  const v1::JobStatus created = (*job)->status();
+  const v1::JobStatus added = (*job)->status();
   Add(*std::move(job));
-  return created;
+  return added;
 }
 
 absl::StatusOr<v1::JobStatus> JobRegistry::CreateInStore(
-    v1::JobStatus status, const std::string& request_id) {
+    v1::JobStatus status, const std::string& request_id, bool* created_here) {
   const std::string& name = status.spec().name();
   for (int tries = 0;; ++tries) {
-    status.set_job_id(request_id.empty() ? RandomId(name)
-                                         : IdForRequest(name, request_id));
+    status.set_job_id(request_id.empty()
+                          ? RandomId(name)
+                          : absl::StrCat(name, "-", RequestSuffix(request_id)));
     const absl::Status created = options_.store->CreateJob(status);
-    if (created.ok()) return status;
+    if (created.ok()) {
+      *created_here = true;
+      return status;
+    }
     if (created.code() != absl::StatusCode::kAlreadyExists) {
       if (options_.metrics) options_.metrics->store_errors.Increment();
       return absl::UnavailableError(

@@ -11,6 +11,7 @@
 // jobs under the exclusive lock (mu()); a Job is only ever touched with the
 // lock held.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,9 +48,12 @@ class JobRegistry {
   // request, NOT_FOUND for an unknown job or trial.
   //
   // Submit returns once the job is in the store (UNAVAILABLE when the store
-  // refuses it: nothing is created). A request_id names the job: the same
-  // id with the same spec returns the first job, with another spec
-  // ALREADY_EXISTS naming it.
+  // refuses it; a write that timed out may still have landed, so clients
+  // retry with a request_id). A request_id names the job: the same id with
+  // the same spec returns the first job, with another spec (another name
+  // included) ALREADY_EXISTS naming it. (Two controllers on one store could
+  // each create a job for one request_id under different names; a
+  // deployment runs one controller.)
   absl::StatusOr<v1::JobStatus> Submit(const v1::SubmitJobRequest& request);
   absl::StatusOr<v1::JobStatus> GetJob(const v1::GetJobRequest& request);
   absl::StatusOr<v1::ListJobsResponse> ListJobs(
@@ -85,16 +89,19 @@ class JobRegistry {
  private:
   explicit JobRegistry(Options options) : options_(std::move(options)) {}
   // Creates the job of `status` (a prepared spec, no id yet) in the store
-  // under an id; the stored status (an earlier one for a repeated
-  // request_id).
+  // under an id; the stored status: `status` with its id
+  // (`*created_here`), or an earlier one for a repeated request_id.
   absl::StatusOr<v1::JobStatus> CreateInStore(v1::JobStatus status,
-                                              const std::string& request_id);
+                                              const std::string& request_id,
+                                              bool* created_here);
   void Add(std::unique_ptr<Job> job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Job>> by_id_ ABSL_GUARDED_BY(mu_);
   std::vector<Job*> order_ ABSL_GUARDED_BY(mu_);
+  // Jobs by the 12 hex digits that end their id (a request id's hash).
+  std::map<std::string, Job*> by_suffix_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nasprune::controller

@@ -144,14 +144,7 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
     }
     trial_worker_.erase(t);
   }
-  const absl::Time now = options_.clock->Now();
-  for (auto& [name, w] : workers_) {
-    if (!w.in_rotation &&
-        now - w.out_since >= absl::FromChrono(options_.rotation_cooldown)) {
-      w.in_rotation = true;  // On probation: one failure takes it out.
-      w.consecutive_failures = options_.failure_limit - 1;
-    }
-  }
+  Reinstate();
   Worker* best = nullptr;
   int best_free = 0;
   bool others = false;  // A worker in rotation outside `avoid`.
@@ -223,8 +216,20 @@ void WorkerPool::RequestCancel(const std::string& trial_id) {
   }
 }
 
-int WorkerPool::free_slots() const {
+void WorkerPool::Reinstate() {
+  const absl::Time now = options_.clock->Now();
+  for (auto& [name, w] : workers_) {
+    if (!w.in_rotation &&
+        now - w.out_since >= absl::FromChrono(options_.rotation_cooldown)) {
+      w.in_rotation = true;  // On probation: one failure takes it out.
+      w.consecutive_failures = options_.failure_limit - 1;
+    }
+  }
+}
+
+int WorkerPool::free_slots() {
   absl::MutexLock lock(&mu_);
+  Reinstate();  // Else a cluster whose workers are all out stays so.
   int free = 0;
   for (const auto& [name, w] : workers_) {
     if (w.in_rotation) free += Free(w);

@@ -113,8 +113,9 @@ class WorkerPool {
   // Asks the worker running the trial to stop it (at its next heartbeat).
   void RequestCancel(const std::string& trial_id);
 
-  // Slots a trial could get now, over the workers in rotation.
-  int free_slots() const;
+  // Slots a trial could get now, over the workers in rotation (workers
+  // whose cooldown has passed are back in it, on probation).
+  int free_slots();
   int total_slots() const;
   std::vector<std::string> Workers() const;
   bool InRotation(const std::string& worker) const;
@@ -140,13 +141,15 @@ class WorkerPool {
   };
   // Slots of `w` a trial could get now.
   static int Free(const Worker& w);
+  // Puts back in rotation, on probation, the workers whose cooldown passed.
+  void Reinstate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The worker's trials, forgotten (the caller erases the worker).
   Lost Drop(const std::string& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   mutable absl::Mutex mu_;
   std::map<std::string, Worker> workers_ ABSL_GUARDED_BY(mu_);  // By name.
-  // Trial → worker, for trials given and stopped.
+  // Trial → worker, for the trials given to workers (not those stopped).
   std::map<std::string, std::string> trial_worker_ ABSL_GUARDED_BY(mu_);
   uint64_t next_lease_ ABSL_GUARDED_BY(mu_) = 1;
 };

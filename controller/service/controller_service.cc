@@ -30,17 +30,27 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
  public:
   WatchReactor(EventHub* hub, const v1::WatchJobRequest& request)
       : hub_(hub), job_id_(request.job_id()), link_(std::make_shared<Link>()) {
-    link_->reactor = this;
     absl::StatusOr<EventHub::Start> start = hub_->Open(request);
+    if (!start.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(start.status()));
+      return;
+    }
+    // Where it starts is set before any notification can read from it.
+    {
+      absl::MutexLock lock(&mu_);
+      after_ = start->after;
+      if (start->snapshot.has_value()) {
+        pending_.push_back(*std::move(start->snapshot));
+      }
+    }
+    // Notifications reach it only once it is whole (subscription_ set);
+    // what arrives before is read by the WriteNext below.
     absl::StatusOr<int64_t> subscription =
-        start.ok() ? hub_->Subscribe(job_id_,
-                                     [link = link_] {
-                                       absl::MutexLock lock(&link->mu);
-                                       if (link->reactor != nullptr) {
-                                         link->reactor->WriteNext();
-                                       }
-                                     })
-                   : start.status();
+        hub_->Subscribe(job_id_, [link = link_] {
+          absl::MutexLock lock(&link->mu);
+          if (link->reactor != nullptr) link->reactor->WriteNext();
+        });
     if (!subscription.ok()) {
       finished_ = true;
       Finish(ToGrpcStatus(subscription.status()));
@@ -48,11 +58,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
     }
     subscription_ = *subscription;
     {
-      absl::MutexLock lock(&mu_);
-      after_ = start->after;
-      if (start->snapshot.has_value()) {
-        pending_.push_back(*std::move(start->snapshot));
-      }
+      absl::MutexLock lock(&link_->mu);
+      link_->reactor = this;
     }
     WriteNext();
   }

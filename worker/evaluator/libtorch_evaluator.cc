@@ -354,7 +354,7 @@ absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
     return result;
   }
   absl::StatusOr<std::string> published =
-      artifacts::Publish(artifact_dir_, temporary);
+      artifacts::Publish(artifact_dir_, temporary, result->artifact_sha256());
   if (!published.ok()) return published.status();
   return result;
 }

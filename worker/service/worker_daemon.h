@@ -6,7 +6,9 @@
 // each, and registration with a controller (registrar.h), around an
 // Evaluator (the LibTorch pipeline or the synthetic one). Create validates
 // the options, binds the port and starts serving; Stop (or the destructor)
-// deregisters, stops the running evaluations and shuts the server down.
+// stops heartbeating (the controller finds the worker lost after two missed
+// intervals, or at once when its streams break), cancels the running
+// evaluations and shuts the server down once they have ended.
 //
 // Thread-safe.
 
@@ -48,7 +50,8 @@ class WorkerDaemon {
     // Optional; must outlive the daemon.
     WorkerMetrics* metrics = nullptr;
     Clock* clock = Clock::Real();
-    // How long Stop waits for the running evaluations to end.
+    // How long Stop lets calls run before gRPC cancels them; a call ends
+    // once its evaluation returns (a cancelled one stops within a step).
     std::chrono::milliseconds shutdown_grace{10000};
   };
 

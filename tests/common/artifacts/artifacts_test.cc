@@ -33,7 +33,9 @@ TEST_F(ArtifactsTest, AnArchiveIsNamedByItsDigest) {
   EXPECT_EQ(PathFor("/m", "ab12"), "/m/ab12.pt");
   const std::string temporary = TemporaryPath(dir_, "job-1/7", 2);
   EXPECT_EQ(std::filesystem::path(temporary).parent_path(), dir_);
-  EXPECT_EQ(std::filesystem::path(temporary).filename(), ".tmp-job_1_7-2.pt");
+  const std::string name = std::filesystem::path(temporary).filename();
+  EXPECT_EQ(name.rfind(".tmp-job_1_7-2-", 0), 0u) << name;
+  EXPECT_NE(TemporaryPath(dir_, "job-1/7", 2), temporary);  // Never shared.
 }
 
 TEST_F(ArtifactsTest, PublishMovesTheFileUnderItsSha256) {
@@ -47,6 +49,15 @@ TEST_F(ArtifactsTest, PublishMovesTheFileUnderItsSha256) {
   absl::StatusOr<std::string> read = ReadVerified(dir_, *digest);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, data);
+}
+
+TEST_F(ArtifactsTest, AFileThatChangedAfterItWasScoredIsNotPublished) {
+  const std::string temporary = Write(".tmp-b.pt", "changed");
+  absl::StatusOr<std::string> digest =
+      Publish(dir_, temporary, Sha256Hex("scored"));
+  EXPECT_EQ(digest.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  EXPECT_FALSE(Has(dir_, Sha256Hex("changed")));
 }
 
 TEST_F(ArtifactsTest, PublishingAMissingFileFailsNamingIt) {
@@ -121,7 +132,7 @@ TEST_F(ArtifactsTest, ADamagedDownloadLeavesNothingBehind) {
 TEST_F(ArtifactsTest, AWriterForAnUnwritablePathFailsNamingIt) {
   absl::StatusOr<std::unique_ptr<FileWriter>> writer =
       FileWriter::Create(dir_ + "/no/such/dir/m.pt");
-  EXPECT_EQ(writer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(writer.status().message().find("no/such/dir/m.pt"),
             std::string::npos);
 }

@@ -33,6 +33,8 @@ TEST(EvaluationOutcome, AnEventWithNeitherResultNorFailureIsRetried) {
 TEST(EvaluationOutcome, CallStatusesNameTheWorkersState) {
   EXPECT_EQ(ClassifyOutcome(absl::ResourceExhaustedError("all slots busy")),
             EvaluationOutcome::kWorkerBusy);
+  EXPECT_EQ(ClassifyOutcome(absl::AlreadyExistsError("already running here")),
+            EvaluationOutcome::kWorkerBusy);
   EXPECT_EQ(ClassifyOutcome(absl::UnavailableError("reset")),
             EvaluationOutcome::kWorkerLost);
   EXPECT_EQ(ClassifyOutcome(absl::DeadlineExceededError("late")),

@@ -41,6 +41,16 @@ TEST_F(JobManagerTest, RunsAJobToTheEndAndStoresIt) {
             std::string::npos);
 }
 
+TEST_F(JobManagerTest, AStoreThatCannotBeReadFailsCreateAndNothingElse) {
+  store_.unreadable = true;
+  absl::StatusOr<std::unique_ptr<JobManager>> manager =
+      JobManager::Create({.store = &store_,
+                          .pool = pool_.get(),
+                          .client = &client_,
+                          .clock = &clock_});
+  EXPECT_EQ(manager.status().code(), absl::StatusCode::kUnavailable);
+}
+
 TEST_F(JobManagerTest, SlotsAreSharedFairlyBetweenJobs) {
   AddWorker("w", 4);
   const std::string a = Submit(Spec("", 10));

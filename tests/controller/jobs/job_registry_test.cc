@@ -94,6 +94,17 @@ TEST_F(JobRegistryTest, ARequestIdReusedForAnotherSpecIsRefusedNamingTheJob) {
   EXPECT_EQ(same->job_id(), a);
 }
 
+TEST_F(JobRegistryTest, ARequestIdReusedUnderAnotherNameIsRefused) {
+  const std::string a = SubmitId(Spec("", 3), "shared");
+  v1::JobSpec renamed = Spec("", 3);
+  renamed.set_name("other");
+  absl::StatusOr<v1::JobStatus> refused = Submit(renamed, "shared");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(refused.status().message().find(a), std::string::npos)
+      << refused.status();
+  EXPECT_EQ(store_.ListJobs()->size(), 1u);
+}
+
 TEST_F(JobRegistryTest, ValidateOnlyCreatesNothing) {
   v1::SubmitJobRequest request;
   *request.mutable_spec() = Spec();

@@ -32,6 +32,7 @@ namespace nasprune::controller::testing {
 class FlakyStore final : public Store {
  public:
   std::atomic<bool> down{false};
+  std::atomic<bool> unreadable{false};  // ListJobs fails.
   std::string corrupt;
   std::string fail_commits_of;  // A job whose commits fail.
   // While set, commits wait for it (a write in flight, for tests with the
@@ -69,6 +70,7 @@ class FlakyStore final : public Store {
     return inner.GetJob(id);
   }
   absl::StatusOr<std::vector<v1::JobStatus>> ListJobs() override {
+    if (unreadable) return absl::UnavailableError("cannot read");
     return inner.ListJobs();
   }
   absl::Status Commit(const std::string& id, const JobUpdate& u) override {

@@ -62,13 +62,14 @@ class JobManagerTest : public ::testing::Test {
   // Blocks until job `id` is final, woken by the event hub (the scheduler
   // thread runs).
   void AwaitFinal(const std::string& id) {
-    absl::Notification final;
+    // Shared: a notification on its way may run after Unsubscribe.
+    auto final = std::make_shared<absl::Notification>();
     absl::StatusOr<int64_t> subscription =
-        manager_->events().Subscribe(id, [&] {
-          if (Final(Get(id)) && !final.HasBeenNotified()) final.Notify();
+        manager_->events().Subscribe(id, [this, id, final] {
+          if (!final->HasBeenNotified() && Final(Get(id))) final->Notify();
         });
     ASSERT_TRUE(subscription.ok());
-    if (!Final(Get(id))) final.WaitForNotification();
+    if (!Final(Get(id))) final->WaitForNotification();
     manager_->events().Unsubscribe(*subscription);
   }
 

@@ -1,5 +1,6 @@
 #include "controller/scheduler/worker_pool.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/controller/scheduler/pool_testing.h"
 #include "tests/testing/fake_clock.h"
@@ -301,6 +302,26 @@ TEST_F(WorkerPoolTest, AWorkerOutOfRotationGetsAnotherChanceAfterTheCooldown) {
   // On probation: one more failure takes it out again.
   pool_.Release("j", WorkerPool::Outcome::kRetryableFailure);
   EXPECT_FALSE(pool_.InRotation("w"));
+}
+
+TEST_F(WorkerPoolTest, AClusterWithEveryWorkerOutOfRotationRecovers) {
+  Register("a", 1);
+  Register("b", 1);
+  for (const char* name : {"a", "b"}) {
+    for (int i = 0; i < 3; ++i) {
+      const auto slot = pool_.Acquire(absl::StrCat(name, "/", i), {});
+      ASSERT_TRUE(slot.has_value());
+      pool_.Release(absl::StrCat(name, "/", i),
+                    WorkerPool::Outcome::kRetryableFailure);
+    }
+  }
+  ASSERT_FALSE(pool_.InRotation("a"));
+  ASSERT_FALSE(pool_.InRotation("b"));
+  EXPECT_EQ(pool_.free_slots(), 0);
+  // The scheduler asks for free slots before it asks for one: that is
+  // where the cooldown must end.
+  Advance(std::chrono::seconds(61));
+  EXPECT_EQ(pool_.free_slots(), 2);
 }
 
 TEST_F(WorkerPoolTest, ASlotReportsItsWorkersEvaluatorVersion) {
