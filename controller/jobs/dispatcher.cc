@@ -55,20 +55,21 @@ void Dispatcher::Send(const Scheduler::Assignment& a) {
   const std::string trial_id = a.trial_id;
   const int attempt = a.request.attempt();
   options_.sink.started();
+  // The callbacks reach the sink through the dispatcher, which outlives
+  // every call (its owner waits for the last on_done).
   std::shared_ptr<Evaluation> evaluation = options_.client->Start(
       a.slot.address, a.request, a.deadline,
       {.on_progress =
-           [progress = options_.sink.progress, trial_id,
-            attempt](const v1::TrialProgress& p) {
-             progress(
+           [this, trial_id, attempt](const v1::TrialProgress& p) {
+             options_.sink.progress(
                  {.trial_id = trial_id, .attempt = attempt, .progress = p});
            },
        .on_done =
-           [ended = options_.sink.ended, trial_id,
+           [this, trial_id,
             attempt](absl::StatusOr<v1::EvaluateEvent> outcome) {
-             ended({.trial_id = trial_id,
-                    .attempt = attempt,
-                    .outcome = std::move(outcome)});
+             options_.sink.ended({.trial_id = trial_id,
+                                  .attempt = attempt,
+                                  .outcome = std::move(outcome)});
            }});
   running_[trial_id] = Running{.job_id = a.job->id(),
                                .index = a.index,

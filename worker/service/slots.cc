@@ -88,6 +88,13 @@ std::vector<std::string> SlotTable::Running() const {
   return out;
 }
 
+int SlotTable::busy() const {
+  absl::MutexLock lock(&mu_);
+  int busy = 0;
+  for (const Slot& s : slots_) busy += !s.trial_id.empty();
+  return busy;
+}
+
 int64_t SlotTable::completed() const {
   absl::MutexLock lock(&mu_);
   return completed_;

@@ -40,6 +40,8 @@ class SlotTable {
 
   std::vector<v1::SlotStatus> Snapshot() const;
   std::vector<std::string> Running() const;
+  // How many slots run a trial.
+  int busy() const;
   int size() const { return size_; }
   int64_t completed() const;
   int64_t failed() const;

@@ -192,7 +192,7 @@ void WorkerServiceImpl::CountSlots() {
   // One reading and both gauges together, so concurrent ends cannot leave
   // an older reading in place.
   absl::MutexLock lock(&count_mu_);
-  const int busy = static_cast<int>(options_.slots->Running().size());
+  const int busy = options_.slots->busy();
   options_.metrics->slots.Labels({"busy"}).Set(busy);
   options_.metrics->slots.Labels({"free"}).Set(options_.slots->size() - busy);
 }

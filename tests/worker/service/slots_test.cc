@@ -19,11 +19,13 @@ TEST(SlotTable, FillsUpThenRefusesWithResourceExhausted) {
   EXPECT_EQ(slots.Acquire("").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(slots.Running(), (std::vector<std::string>{"j/0", "j/1"}));
+  EXPECT_EQ(slots.busy(), 2);
   // The release after a refusal says so, once.
   EXPECT_TRUE(slots.Release("j/0", SlotTable::Outcome::kSucceeded));
   EXPECT_FALSE(slots.Release("j/1", SlotTable::Outcome::kFailed));
   EXPECT_FALSE(slots.Release("unknown", SlotTable::Outcome::kSucceeded));
   EXPECT_TRUE(slots.Running().empty());
+  EXPECT_EQ(slots.busy(), 0);
   EXPECT_EQ(slots.completed(), 1);
   EXPECT_EQ(slots.failed(), 1);
   ASSERT_TRUE(slots.Acquire("j/2").ok());
