@@ -111,9 +111,12 @@ void Registrar::Run() {
   while (true) {
     if (!registered()) {
       if (Register()) {
+        // The first beat at once: it says what still runs here (trials of
+        // an earlier registration), so the controller counts those slots
+        // busy before it sends anything.
         backoff = absl::FromChrono(options_.min_backoff);
         next_beat = clock.Now();
-        nudged = false;
+        nudged = true;
         continue;
       }
       if (WaitUntil(clock.Now() + backoff, /*nudgeable=*/false) ==
