@@ -50,6 +50,7 @@ struct EngineFlags {
   std::string device = "cpu";
   int threads = 0;
   std::string parent_dir;
+  int cpu_cache_mib = 256;
 
   // A daemon keeps trained parents (in memory, and in --parent-dir when
   // set) for the evaluations that follow; a single evaluation only in
@@ -63,6 +64,9 @@ struct EngineFlags {
       options.parents = std::make_shared<w::ParentStore>(
           w::ParentStore::Options{.directory = parent_dir});
     }
+    w::CachingCpuAllocator* cache =
+        w::InstallCachingCpuAllocator(static_cast<size_t>(cpu_cache_mib) << 20);
+    options.on_idle = [cache] { w::ReleaseFreeMemory(cache); };
     return options;
   }
 };
@@ -229,6 +233,12 @@ void AddEngineFlags(CLI::App* command, EngineFlags& engine) {
   command->add_option("--parent-dir", engine.parent_dir,
                       "Keep trained parents here and reuse them for other "
                       "pruning plans of the same architecture");
+  command
+      ->add_option("--cpu-cache-mib", engine.cpu_cache_mib,
+                   "Most MiB of freed CPU tensor memory kept for reuse; all "
+                   "of it goes back to the system whenever no evaluation runs")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -309,6 +319,5 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;
   }
-  w::InstallCachingCpuAllocator();
   return serve->parsed() ? Serve(s, engine) : Evaluate(e, engine);
 }

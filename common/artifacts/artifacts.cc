@@ -90,6 +90,18 @@ bool Has(absl::string_view dir, absl::string_view sha256) {
   return std::filesystem::is_regular_file(PathFor(dir, sha256), error);
 }
 
+absl::Status Remove(absl::string_view dir, absl::string_view sha256) {
+  if (dir.empty() || sha256.empty()) return absl::OkStatus();
+  const std::string path = PathFor(dir, sha256);
+  std::error_code error;
+  std::filesystem::remove(path, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat(path, ": cannot remove: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ReadVerified(absl::string_view dir,
                                          absl::string_view sha256) {
   const std::string path = PathFor(dir, sha256);

@@ -53,6 +53,10 @@ absl::StatusOr<std::string> Publish(const std::string& dir,
 // or digest).
 bool Has(absl::string_view dir, absl::string_view sha256);
 
+// Deletes the archive named `sha256`; OK when it is not there. UNAVAILABLE
+// (naming the path) when it cannot be removed.
+absl::Status Remove(absl::string_view dir, absl::string_view sha256);
+
 // The bytes of the archive named `sha256`, checked against the name:
 // NOT_FOUND when it is not in `dir`, UNAVAILABLE when it cannot be read,
 // DATA_LOSS when its bytes have another digest.

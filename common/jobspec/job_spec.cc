@@ -427,6 +427,9 @@ void ApplyJobDefaults(JobSpec* spec) {
   v1::ExportSpec* exp = spec->mutable_export_();
   if (!exp->has_top_k()) exp->set_top_k(3);
   if (!exp->has_evaluate_test_split()) exp->set_evaluate_test_split(true);
+  if (exp->retain_models() == v1::MODEL_RETENTION_UNSPECIFIED) {
+    exp->set_retain_models(v1::MODEL_RETENTION_FRONT);
+  }
 }
 
 absl::Status ValidateJobSpec(const JobSpec& spec) {

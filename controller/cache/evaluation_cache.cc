@@ -41,9 +41,15 @@ std::vector<std::optional<v1::EvaluationResult>> EvaluationCache::Lookup(
   }
   for (size_t i = 0; i < queries.size(); ++i) {
     std::optional<v1::EvaluationResult>& result = results[i];
-    if (result.has_value() && queries[i].needs_model &&
+    if (result.has_value() &&
         !artifacts::Has(options_.artifact_dir, result->artifact_sha256())) {
-      result.reset();
+      // Its model is gone (or was never kept): the figures still hold for a
+      // search trial, not for an export.
+      if (queries[i].needs_model) {
+        result.reset();
+      } else {
+        result->clear_artifact_sha256();
+      }
     }
     if (m && !errors[i]) {
       m->cache_requests.Labels({result ? "hit" : "miss"}).Increment();

@@ -45,6 +45,8 @@ class EvaluationCache {
   struct Query {
     std::string key;
     // The result must carry a model that is in the artifact directory.
+    // Otherwise a hit whose model is no longer there is answered without
+    // it (artifact_sha256 cleared).
     bool needs_model = false;
   };
   // The results of `queries`, in order: nullopt for a miss or an error.

@@ -25,8 +25,10 @@ void Dispatcher::Dispatch(bool read_store) {
     if (batch.empty()) return;
     std::vector<EvaluationCache::Query> queries;
     for (const Scheduler::Assignment& a : batch) {
-      queries.push_back({.key = a.request.cache_key(),
-                         .needs_model = a.request.export_model()});
+      queries.push_back(
+          {.key = a.request.cache_key(),
+           .needs_model = a.request.export_model() ||
+                          !a.request.score_model_sha256().empty()});
     }
     const std::vector<std::optional<v1::EvaluationResult>> cached =
         options_.cache->Lookup(queries, read_store);

@@ -20,18 +20,40 @@ std::string ExportCacheKey(const std::string& key, bool test_split) {
   return absl::StrCat(key, test_split ? ":export+test" : ":export");
 }
 
+// Scoring a kept model depends on the model and the data alone.
+std::string KeptModelCacheKey(const std::string& key, const std::string& sha,
+                              bool test_split) {
+  return absl::StrCat(key, ":kept:", sha, test_split ? "+test" : "");
+}
+
+bool KeepsModels(const v1::JobSpec& spec) {
+  return spec.export_().retain_models() != v1::MODEL_RETENTION_NONE;
+}
+
 }  // namespace
 
 Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
-         JobParetoFront front, Options options, int64_t first_sequence)
+         std::vector<JobParetoFront> fronts, Options options,
+         int64_t first_sequence)
     : options_(options),
       status_(std::move(status)),
       strategy_(std::move(strategy)),
-      front_(std::move(front)),
-      top_rung_(static_cast<int>(RungFidelities(status_.spec()).size()) - 1),
+      fronts_(std::move(fronts)),
+      top_rung_(static_cast<int>(fronts_.size()) - 1),
       key_part_(jobspec::JobKeyPart(status_.spec().recipe(),
                                     status_.spec().dataset())),
-      events_(options.max_retained_events, first_sequence) {}
+      events_(options.max_retained_events, first_sequence) {
+  // Rebuilt from the trials (Record), also after a restore.
+  status_.clear_rungs();
+  status_.set_best_accuracy(0);
+  status_.clear_best_trial_id();
+  const std::vector<v1::Fidelity> rungs = RungFidelities(status_.spec());
+  for (size_t r = 0; r < rungs.size(); ++r) {
+    v1::RungSummary* rung = status_.add_rungs();
+    rung->set_rung(static_cast<int32_t>(r));
+    *rung->mutable_fidelity() = rungs[r];
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,
                                                  Options options) {
@@ -48,13 +70,17 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Build(v1::JobStatus status,
       CreateStrategy(status.spec());
   if (!strategy.ok()) return strategy.status();
   const v1::JobSpec& spec = status.spec();
-  absl::StatusOr<JobParetoFront> front = JobParetoFront::Create(
-      {.objectives = {spec.objectives().begin(), spec.objectives().end()},
-       .constraints = spec.constraints()});
-  if (!front.ok()) return front.status();
+  std::vector<JobParetoFront> fronts;
+  for (size_t r = 0; r < RungFidelities(spec).size(); ++r) {
+    absl::StatusOr<JobParetoFront> front = JobParetoFront::Create(
+        {.objectives = {spec.objectives().begin(), spec.objectives().end()},
+         .constraints = spec.constraints()});
+    if (!front.ok()) return front.status();
+    fronts.push_back(*std::move(front));
+  }
   options.max_attempts = std::max(1, options.max_attempts);
   return std::unique_ptr<Job>(new Job(std::move(status), *std::move(strategy),
-                                      *std::move(front), options,
+                                      std::move(fronts), options,
                                       first_sequence));
 }
 
@@ -88,6 +114,97 @@ bool Job::IsExportTrial(const v1::TrialRecord& trial) const {
   return source != nullptr && source->rung() == trial.rung();
 }
 
+bool Job::ScoresKeptModel(const v1::TrialRecord& trial) const {
+  if (!IsExportTrial(trial) || !KeepsModels(status_.spec())) return false;
+  const v1::TrialRecord* source = FindTrial(trial.promoted_from());
+  return !source->result().artifact_sha256().empty();
+}
+
+v1::EvaluationResult Job::KeptModelResult(
+    const v1::TrialRecord& trial, const v1::EvaluationResult& scored) const {
+  v1::EvaluationResult result = FindTrial(trial.promoted_from())->result();
+  result.set_kept_model(true);
+  if (scored.has_test_accuracy()) {
+    result.set_test_accuracy(scored.test_accuracy());
+  }
+  result.mutable_phase_seconds()->set_export_(scored.total_seconds());
+  return result;
+}
+
+int Job::FrontRung() const {
+  for (int r = top_rung_; r > 0; --r) {
+    if (fronts_[r].size() > 0) return r;
+  }
+  return 0;
+}
+
+bool Job::Record(const v1::TrialRecord& trial) {
+  const v1::EvaluationResult& result = trial.result();
+  const int r = trial.rung();
+  if (r < 0 || r > top_rung_) return false;
+  v1::RungSummary& rung = *status_.mutable_rungs(r);
+  rung.set_succeeded(rung.succeeded() + 1);
+  if (MeasuredViolation(status_.spec().constraints(), result) > 0) {
+    return false;
+  }
+  if (rung.best_trial_id().empty() ||
+      result.val_accuracy() > rung.best_accuracy()) {
+    rung.set_best_accuracy(result.val_accuracy());
+    rung.set_best_trial_id(trial.trial_id());
+  }
+  const int before = FrontRung();
+  const bool changed =
+      fronts_[r].Add(trial.trial_id(), trial.genome_hash(), result);
+  rung.set_front_size(static_cast<int32_t>(fronts_[r].size()));
+  const v1::RungSummary& shown = status_.rungs(FrontRung());
+  status_.set_best_accuracy(shown.best_accuracy());
+  status_.set_best_trial_id(shown.best_trial_id());
+  return FrontRung() != before || (changed && r == FrontRung());
+}
+
+std::set<std::string> Job::ModelsUsed() const {
+  std::set<std::string> digests;
+  for (const v1::TrialRecord& trial : trials_) {
+    if (!trial.result().artifact_sha256().empty()) {
+      digests.insert(trial.result().artifact_sha256());
+    }
+  }
+  return digests;
+}
+
+std::set<std::string> Job::ModelsKept() const {
+  if (status_.spec().export_().retain_models() == v1::MODEL_RETENTION_ALL) {
+    return ModelsUsed();
+  }
+  std::set<std::string> digests;
+  auto keep = [&](const v1::TrialRecord* trial) {
+    if (trial != nullptr && !trial->result().artifact_sha256().empty()) {
+      digests.insert(trial->result().artifact_sha256());
+    }
+  };
+  for (const JobParetoFront& rung_front : fronts_) {
+    const v1::ParetoFront front = rung_front.ToProto(id());
+    for (const v1::ParetoPoint& point : front.points()) {
+      keep(FindTrial(point.trial_id()));
+    }
+  }
+  for (const auto& [source, exported] : export_of_) {
+    if (trials_[exported].state() == v1::TRIAL_STATE_SUCCEEDED) {
+      keep(&trials_[exported]);
+    }
+  }
+  return digests;
+}
+
+void Job::ModelsReleased(const std::set<std::string>& digests) {
+  for (v1::TrialRecord& trial : trials_) {
+    if (digests.contains(trial.result().artifact_sha256())) {
+      trial.mutable_result()->clear_artifact_sha256();
+      Dirty(trial);
+    }
+  }
+}
+
 const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
   const v1::TrialRecord* trial = FindTrial(trial_id);
   if (trial == nullptr) return nullptr;
@@ -102,7 +219,9 @@ const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
 }
 
 v1::ParetoFront Job::ParetoFront() const {
-  v1::ParetoFront front = front_.ToProto(id());
+  const int rung = FrontRung();
+  v1::ParetoFront front = fronts_[rung].ToProto(id());
+  front.set_rung(rung);
   for (v1::ParetoPoint& point : *front.mutable_points()) {
     point.set_has_model(ModelTrial(point.trial_id()) != nullptr);
   }
@@ -226,11 +345,20 @@ v1::EvaluateRequest Job::Request(int64_t index,
       trial.genome_hash().empty() ? genome::GenomeHash(trial.genome())
                                   : trial.genome_hash(),
       key_part_, trial.fidelity(), evaluator_version);
-  if (IsExportTrial(trial)) {
+  if (ScoresKeptModel(trial)) {
+    const bool test = spec.export_().evaluate_test_split();
+    const std::string& sha =
+        FindTrial(trial.promoted_from())->result().artifact_sha256();
+    request.set_score_model_sha256(sha);
+    request.set_evaluate_test_split(test);
+    key = KeptModelCacheKey(key, sha, test);
+  } else if (IsExportTrial(trial)) {
     const bool test = spec.export_().evaluate_test_split();
     request.set_export_model(true);
     request.set_evaluate_test_split(test);
     key = ExportCacheKey(key, test);
+  } else {
+    request.set_keep_model(KeepsModels(spec));
   }
   request.set_cache_key(key);
   return request;
@@ -260,7 +388,8 @@ void Job::AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
   Count(trial, -1);
   trial.set_cache_hit(true);
   *trial.mutable_start_time() = ToProtoTime(now);
-  *trial.mutable_result() = result;
+  *trial.mutable_result() =
+      ScoresKeptModel(trial) ? KeptModelResult(trial, result) : result;
   Count(trial, +1);
   v1::JobEvent event;
   *event.mutable_trial_started() = trial;
@@ -314,7 +443,9 @@ Job::Effect Job::Finished(int64_t index, int attempt,
     return effect;
   }
   if (outcome.ok() && outcome->has_result()) {
-    *trial.mutable_result() = outcome->result();
+    *trial.mutable_result() = ScoresKeptModel(trial)
+                                  ? KeptModelResult(trial, outcome->result())
+                                  : outcome->result();
     if (!outcome->result().cache_key().empty()) {
       effect.cache_put.emplace(outcome->result().cache_key(),
                                outcome->result());
@@ -393,18 +524,8 @@ void Job::Complete(v1::TrialRecord& trial, v1::TrialState state,
   *finished.mutable_trial_finished() = trial;
   Emit(std::move(finished));
 
-  if (state != v1::TRIAL_STATE_SUCCEEDED || export_trial ||
-      trial.rung() != top_rung_) {
-    return;
-  }
-  const v1::EvaluationResult& result = trial.result();
-  if (MeasuredViolation(status_.spec().constraints(), result) > 0) return;
-  if (status_.best_trial_id().empty() ||
-      result.val_accuracy() > status_.best_accuracy()) {
-    status_.set_best_accuracy(result.val_accuracy());
-    status_.set_best_trial_id(trial.trial_id());
-  }
-  if (front_.Add(trial.trial_id(), trial.genome_hash(), result)) {
+  if (state != v1::TRIAL_STATE_SUCCEEDED || export_trial) return;
+  if (Record(trial)) {
     v1::JobEvent event;
     *event.mutable_pareto_updated() = ParetoFront();
     Emit(std::move(event));
@@ -458,58 +579,111 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
                             MaxFailedTrials(), "); the last: ", last_failure_),
                now);
   }
-  if (spec.budget().max_wall_seconds() > 0 &&
-      now - FromProtoTime(status_.start_time()) >=
-          absl::Seconds(spec.budget().max_wall_seconds())) {
-    std::vector<int64_t> cancelled =
-        End(v1::JOB_STATE_SUCCEEDED,
-            absl::StrCat("stopped at budget.max_wall_seconds (",
-                         spec.budget().max_wall_seconds(),
-                         " s); no models exported"),
-            now);
-    return cancelled;
+  const bool wall_passed = spec.budget().max_wall_seconds() > 0 &&
+                           now - FromProtoTime(status_.start_time()) >=
+                               absl::Seconds(spec.budget().max_wall_seconds());
+  std::vector<int64_t> cancelled;
+  if (wall_passed && !wall_stopped_) {
+    // The search ends now; exports score kept models only (seconds each),
+    // and an export that would train again is dropped.
+    wall_stopped_ = true;
+    auto drop = [&](int64_t index) {
+      const v1::TrialRecord& trial = trials_[index];
+      return !IsExportTrial(trial) || !ScoresKeptModel(trial);
+    };
+    for (int64_t index :
+         std::vector<int64_t>(running_.begin(), running_.end())) {
+      if (!drop(index)) continue;
+      cancelled.push_back(index);
+      Complete(trials_[index], v1::TRIAL_STATE_CANCELLED, now);
+    }
+    std::deque<int64_t> kept;
+    for (int64_t index : queue_) {
+      if (drop(index)) {
+        Complete(trials_[index], v1::TRIAL_STATE_CANCELLED, now);
+      } else {
+        kept.push_back(index);
+      }
+    }
+    queue_ = std::move(kept);
+    if (phase_ == Phase::kSearch) StartExports(/*kept_only=*/true, now);
   }
-  if (!queue_.empty() || !running_.empty()) return {};
+  if (!queue_.empty() || !running_.empty()) return cancelled;
   if (phase_ == Phase::kSearch) {
     // With nothing in flight, a strategy that proposes nothing now never
     // will: the search is over.
     if (search_trials_ < spec.budget().max_trials() &&
         ProposeTrials(1, now) > 0) {
-      return {};
+      return cancelled;
     }
-    phase_ = Phase::kExport;
-    std::vector<v1::ParetoPoint> points;
-    const v1::ParetoFront front = front_.ToProto(id());
-    // Exports go to the most accurate members first.
-    std::vector<const v1::TrialRecord*> best;
-    for (const v1::ParetoPoint& point : front.points()) {
-      best.push_back(FindTrial(point.trial_id()));
-    }
-    std::stable_sort(best.begin(), best.end(), [](auto* a, auto* b) {
-      return a->result().val_accuracy() > b->result().val_accuracy();
-    });
-    const int top_k = spec.export_().top_k();
-    for (int i = 0; i < top_k && i < static_cast<int>(best.size()); ++i) {
-      const v1::TrialRecord& source = *best[i];
-      Proposal proposal{.genome = source.genome(),
-                        .genome_hash = source.genome_hash(),
-                        .fidelity = source.fidelity(),
-                        .rung = source.rung()};
-      export_of_[source.index()] = AddTrial(proposal, source.trial_id(), now);
-    }
-    if (!queue_.empty()) return {};
+    if (StartExports(/*kept_only=*/false, now) > 0) return cancelled;
   }
   if (phase_ == Phase::kExport) {
     phase_ = Phase::kDone;
     const v1::TrialCounts& c = status_.trials();
     SetState(v1::JOB_STATE_SUCCEEDED,
-             absl::StrCat(c.total(), " trials: ", c.succeeded(), " succeeded (",
-                          c.cache_hits(), " from the cache), ", c.failed(),
-                          " failed, ", c.early_stopped(), " stopped early; ",
-                          c.exported(), " models exported"),
+             absl::StrCat(
+                 wall_stopped_
+                     ? absl::StrCat("stopped at budget.max_wall_seconds (",
+                                    spec.budget().max_wall_seconds(), " s); ")
+                     : "",
+                 c.total(), " trials: ", c.succeeded(), " succeeded (",
+                 c.cache_hits(), " from the cache), ", c.failed(), " failed, ",
+                 c.early_stopped(), " stopped early; ", c.exported(),
+                 " models exported"),
              now);
   }
-  return {};
+  return cancelled;
+}
+
+int Job::StartExports(bool kept_only, absl::Time now) {
+  phase_ = Phase::kExport;
+  // The most accurate members of the job's front first, then the most
+  // accurate trial of any rung when it beats them all (early in a job it
+  // may sit below the front's rung).
+  std::vector<const v1::TrialRecord*> best;
+  const v1::ParetoFront front = ParetoFront();
+  for (const v1::ParetoPoint& point : front.points()) {
+    best.push_back(FindTrial(point.trial_id()));
+  }
+  std::stable_sort(best.begin(), best.end(), [](auto* a, auto* b) {
+    return a->result().val_accuracy() > b->result().val_accuracy();
+  });
+  const int top_k = status_.spec().export_().top_k();
+  if (static_cast<int>(best.size()) > top_k) best.resize(top_k);
+  const v1::TrialRecord* most_accurate = nullptr;
+  for (const v1::RungSummary& rung : status_.rungs()) {
+    const v1::TrialRecord* trial = FindTrial(rung.best_trial_id());
+    if (trial != nullptr && (most_accurate == nullptr ||
+                             trial->result().val_accuracy() >
+                                 most_accurate->result().val_accuracy())) {
+      most_accurate = trial;
+    }
+  }
+  if (top_k > 0 && most_accurate != nullptr &&
+      (best.empty() || most_accurate->result().val_accuracy() >
+                           best.front()->result().val_accuracy())) {
+    best.push_back(most_accurate);
+  }
+  // Indices: adding trials moves the records.
+  std::vector<int64_t> sources;
+  for (const v1::TrialRecord* source : best) {
+    if (export_of_.contains(source->index())) continue;
+    if (kept_only && (!KeepsModels(status_.spec()) ||
+                      source->result().artifact_sha256().empty())) {
+      continue;
+    }
+    sources.push_back(source->index());
+  }
+  for (int64_t index : sources) {
+    const v1::TrialRecord source = trials_[index];
+    Proposal proposal{.genome = source.genome(),
+                      .genome_hash = source.genome_hash(),
+                      .fidelity = source.fidelity(),
+                      .rung = source.rung()};
+    export_of_[index] = AddTrial(proposal, source.trial_id(), now);
+  }
+  return static_cast<int>(sources.size());
 }
 
 std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,

@@ -14,14 +14,23 @@
 //     It ends when budget.max_trials trials were created, or the strategy
 //     has nothing more to propose with nothing in flight.
 //   ─► export phase: the best export.top_k trials of the Pareto front (by
-//     validation accuracy) are evaluated again with export_model (and the
-//     test split when asked): "export trials", whose promoted_from names the
-//     search trial and whose rung is that trial's rung. They do not count
-//     toward max_trials, nor in TrialCounts' totals (`exports` and
-//     `exported` count them).
+//     validation accuracy), and the most accurate feasible trial of any
+//     rung when it beats them, get "export trials", whose promoted_from
+//     names the search trial and whose rung is that trial's rung. A search
+//     trial that kept its model (export.retain_models) is exported by
+//     scoring those very weights on the test split (score_model_sha256);
+//     one that did not is evaluated again with export_model. Export trials
+//     do not count toward max_trials, nor in TrialCounts' totals (`exports`
+//     and `exported` count them).
 //   ─► SUCCEEDED. FAILED once budget.max_failed_trials trials failed;
-//     CANCELLED on request; SUCCEEDED early when max_wall_seconds passes
-//     (without exports). Ending cancels every queued and running trial.
+//     CANCELLED on request. When max_wall_seconds passes, the search stops
+//     (its queued and running trials are cancelled) and the models kept so
+//     far are exported, then SUCCEEDED. Ending cancels every queued and
+//     running trial.
+//
+// Fronts: each rung has its own Pareto front of its feasible results. The
+// job's front (ParetoFront) is the top rung's once a trial reached it, the
+// highest reached rung's before that; JobStatus.rungs sums up every rung.
 //
 // A trial that fails for a reason other than its genome (the worker was lost,
 // its stream broke, the worker failed) is queued again up to `max_attempts`
@@ -99,6 +108,14 @@ class Job {
   // export trial of a search trial), or nullptr.
   const v1::TrialRecord* ModelTrial(const std::string& trial_id) const;
 
+  // Model retention (export.retain_models): the digests of every model the
+  // job's trials kept, and of those it keeps once it has ended (its fronts'
+  // and exports'; all of them with MODEL_RETENTION_ALL).
+  std::set<std::string> ModelsUsed() const;
+  std::set<std::string> ModelsKept() const;
+  // The models named were deleted: trials stop naming them.
+  void ModelsReleased(const std::set<std::string>& digests);
+
   // PENDING → RUNNING.
   void Start(absl::Time now);
   // Whether the job could use a worker slot now, with `taken` more trials
@@ -167,13 +184,27 @@ class Job {
   enum class Phase { kSearch, kExport, kDone };
 
   Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
-      JobParetoFront front, Options options, int64_t first_sequence);
+      std::vector<JobParetoFront> fronts, Options options,
+      int64_t first_sequence);
   // A job whose strategy and front are built from `status`' spec.
   static absl::StatusOr<std::unique_ptr<Job>> Build(v1::JobStatus status,
                                                     Options options,
                                                     int64_t first_sequence);
 
   bool IsExportTrial(const v1::TrialRecord& trial) const;
+  // An export trial that scores its search trial's kept model.
+  bool ScoresKeptModel(const v1::TrialRecord& trial) const;
+  // The search trial's result, with what scoring its kept model measured.
+  v1::EvaluationResult KeptModelResult(
+      const v1::TrialRecord& trial, const v1::EvaluationResult& scored) const;
+  // The rung whose front is the job's front.
+  int FrontRung() const;
+  // Enters a successful search trial in its rung's front and summary;
+  // true when the job's front changed.
+  bool Record(const v1::TrialRecord& trial);
+  // Enters the export phase: export trials for the best trials, only those
+  // that kept their models when `kept_only`. Returns how many were made.
+  int StartExports(bool kept_only, absl::Time now);
   int64_t AddTrial(const Proposal& proposal, const std::string& promoted_from,
                    absl::Time now);
   // Creates trials from up to `count` proposals; how many it made.
@@ -195,7 +226,8 @@ class Job {
   const Options options_;
   v1::JobStatus status_;
   std::unique_ptr<SearchStrategy> strategy_;
-  JobParetoFront front_;
+  // One per rung, lowest first.
+  std::vector<JobParetoFront> fronts_;
   int top_rung_ = 0;
   // The job's part of every cache key (jobspec::JobKeyPart).
   std::string key_part_;
@@ -205,6 +237,8 @@ class Job {
   std::deque<int64_t> queue_;
   std::set<int64_t> running_;
   int64_t search_trials_ = 0;
+  // The wall budget stopped the search.
+  bool wall_stopped_ = false;
   // Set when the strategy proposed nothing; cleared by the next outcome.
   bool proposals_dry_ = false;
   std::map<std::pair<std::string, int>, int64_t> by_genome_rung_;

@@ -18,7 +18,8 @@ JobManager::JobManager(Options options)
       cache_({.store = options_.store,
               .metrics = options_.metrics,
               .clock = options_.clock,
-              .artifact_dir = options_.artifact_dir}) {}
+              .artifact_dir = options_.artifact_dir}),
+      retention_(options_.artifact_dir) {}
 
 Dispatcher::Sink JobManager::Inbox() {
   return {.started =
@@ -237,6 +238,7 @@ void JobManager::Round(std::vector<Message>& messages) {
   AdvanceJobs();
   dispatcher_->Dispatch(/*read_store=*/!writer_->in_backoff());
   AdvanceJobs();  // Jobs whose last trials came from the cache.
+  retention_.Run(*registry_);
   StartWrite();
   CollectWrite();  // Already written when the writer's thread is not running.
   events_->Notify();

@@ -13,6 +13,7 @@
 //   dispatcher.h       evaluations in flight: sending, applying outcomes
 //   evaluation_cache.h the cache over the store, with write-behind
 //   store_writer.h     writes, backoff, store health, answering cancels
+//   model_retention.h  which kept models an ended job still needs
 //   job.h              one job's state machine
 //
 // No gRPC: the NasController service calls the registry, the hub and this
@@ -51,6 +52,7 @@
 #include "controller/jobs/dispatcher.h"
 #include "controller/jobs/event_hub.h"
 #include "controller/jobs/job_registry.h"
+#include "controller/jobs/model_retention.h"
 #include "controller/jobs/store_writer.h"
 #include "controller/metrics.h"
 #include "controller/scheduler/evaluation_client.h"
@@ -167,6 +169,7 @@ class JobManager {
   Scheduler scheduler_;
   EvaluationCache cache_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  ModelRetention retention_;
   absl::Time last_commit_ = absl::InfinitePast();
   absl::Time last_gauges_ = absl::InfinitePast();
 

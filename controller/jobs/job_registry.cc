@@ -324,8 +324,9 @@ absl::StatusOr<JobRegistry::Model> JobRegistry::ReadModel(
     if (trial == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
           "trial ", trial_id,
-          " has no exported model: a job exports the export.top_k most "
-          "accurate trials of its Pareto front when its search ends"));
+          " has no model: a trial keeps its scored model unless its job "
+          "says export.retain_models: none, and once the job has ended only "
+          "the models of its Pareto fronts and exports are kept"));
     }
     digest = trial->result().artifact_sha256();
   }

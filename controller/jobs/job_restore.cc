@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/jobspec/states.h"
 #include "controller/jobs/job.h"
-#include "controller/search/reward.h"
 
 namespace nasprune::controller {
 
@@ -65,11 +64,8 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
       job.Dirty(kept);
     }
     job.Count(kept, +1);
-    if (kept.state() == v1::TRIAL_STATE_SUCCEEDED && !job.IsExportTrial(kept) &&
-        kept.rung() == job.top_rung_ &&
-        MeasuredViolation(job.status_.spec().constraints(), kept.result()) <=
-            0) {
-      job.front_.Add(kept.trial_id(), kept.genome_hash(), kept.result());
+    if (kept.state() == v1::TRIAL_STATE_SUCCEEDED && !job.IsExportTrial(kept)) {
+      job.Record(kept);
     }
   }
   if (job.final()) job.phase_ = Phase::kDone;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -52,6 +53,20 @@ seed: 7
 export:
   top_k: 1
 )";
+
+// Runs a Python script with Debian's python3-torch; its exit status.
+int RunPython(const std::string& arguments) {
+  const std::string command =
+      absl::StrCat("/usr/bin/python3 ", arguments, " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  std::string output;
+  while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
+  const int status = pclose(pipe);
+  std::cerr << output;
+  return status;
+}
 
 TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   Cluster cluster;
@@ -111,28 +126,86 @@ TEST(RealJob, CompletesWithRecordsAFrontAndAModelThatLoads) {
   EXPECT_GT(model->bytes, 0);
   EXPECT_EQ(model->sha256, exported.result().artifact_sha256());
   // Loads and runs in Python (Debian's python3-torch).
-  const std::string command = absl::StrCat(
-      "/usr/bin/python3 -c \"import torch; m = torch.jit.load('", path,
-      "'); y = m(torch.zeros(2, 1, 28, 28)); assert tuple(y.shape) == (2, 10)"
-      ", y.shape\" 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  char buffer[4096];
-  std::string output;
-  while (fgets(buffer, sizeof(buffer), pipe)) output += buffer;
-  EXPECT_EQ(pclose(pipe), 0) << output;
+  EXPECT_EQ(RunPython(absl::StrCat(
+                "-c \"import torch; m = torch.jit.load('", path,
+                "'); y = m(torch.zeros(2, 1, 28, 28)); assert tuple(y.shape) "
+                "== (2, 10), y.shape\"")),
+            0);
+  // The scored model is the delivered one: the export scored the search
+  // trial's own weights, and Python gets the same test accuracy from them.
+  const v1::TrialRecord& source =
+      (*trials)[std::stoll(exported.promoted_from().substr(
+          exported.promoted_from().rfind('/') + 1))];
+  EXPECT_TRUE(exported.result().kept_model());
+  EXPECT_EQ(exported.result().artifact_sha256(),
+            source.result().artifact_sha256());
+  EXPECT_EQ(exported.result().val_accuracy(), source.result().val_accuracy());
+  EXPECT_EQ(RunPython(absl::StrCat("scripts/score_model.py ", path,
+                                   " /usr/share/datasets/fashion-mnist ",
+                                   exported.result().test_accuracy())),
+            0);
 
-  // A search trial without an export has no model to download, and
-  // nothing is left behind.
-  const std::string none = absl::StrCat(job->job_id(), "/0");
-  if (none != front.points(0).trial_id()) {
-    const std::string none_path = cluster.dir() + "/none.pt";
-    EXPECT_EQ(
-        cli::DownloadModel(cluster.api(), none, none_path).status().code(),
-        absl::StatusCode::kFailedPrecondition);
-    EXPECT_FALSE(std::filesystem::exists(none_path));
-    EXPECT_FALSE(std::filesystem::exists(none_path + ".part"));
+  // Once the job has ended, a search trial off the front and not exported
+  // no longer has a model, and nothing is left behind.
+  const v1::TrialRecord* off_front = nullptr;
+  for (const v1::TrialRecord& trial : *trials) {
+    bool on_front = false;
+    for (const v1::ParetoPoint& point : front.points()) {
+      on_front |= point.trial_id() == trial.trial_id();
+    }
+    if (!on_front && trial.promoted_from().empty() &&
+        trial.state() == v1::TRIAL_STATE_SUCCEEDED) {
+      off_front = &trial;
+      break;
+    }
   }
+  ASSERT_NE(off_front, nullptr);
+  const std::string none_path = cluster.dir() + "/none.pt";
+  EXPECT_EQ(cli::DownloadModel(cluster.api(), off_front->trial_id(), none_path)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(none_path));
+  EXPECT_FALSE(std::filesystem::exists(none_path + ".part"));
+  // Only the kept models remain in the artifact directory.
+  int archives = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(cluster.artifact_dir())) {
+    archives += entry.path().extension() == ".pt";
+  }
+  EXPECT_EQ(archives, front.points_size());
+}
+
+TEST(RealJob, AWallBudgetStopsTheSearchAndExportsTheBestModelsSoFar) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.evaluator = "libtorch"});
+  cluster.AddWorker({.evaluator = "libtorch"});
+  std::string spec = kRealJob;
+  spec.replace(spec.find("max_trials: 12"), 14,
+               "max_trials: 1000\n  max_wall_seconds: 15");
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<v1::JobStatus> done =
+      cluster.WaitForJob(job->job_id(), std::chrono::minutes(3));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+  EXPECT_EQ(
+      done->message().rfind("stopped at budget.max_wall_seconds (15 s)", 0), 0u)
+      << done->message();
+  EXPECT_LT(done->trials().total(), 1000);
+  EXPECT_EQ(done->trials().exported(), 1) << done->message();
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id());
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  const v1::TrialRecord& exported = trials->back();
+  ASSERT_FALSE(exported.promoted_from().empty());
+  EXPECT_EQ(exported.state(), v1::TRIAL_STATE_SUCCEEDED);
+  EXPECT_TRUE(exported.result().kept_model());
+  EXPECT_TRUE(exported.result().has_test_accuracy());
+  const std::string path = cluster.dir() + "/best.pt";
+  ASSERT_TRUE(
+      cli::DownloadModel(cluster.api(), exported.promoted_from(), path).ok());
 }
 
 TEST(RealJob, ResubmittingTheSameJobTrainsNothing) {

@@ -125,6 +125,7 @@ EngineResult RunEngine(const EngineRequest& request,
     prune.finetune = request.train;
     prune.finetune.learning_rate *= request.finetune_lr_scale;
     prune.finetune.warmup_epochs = 0;
+    prune.finetune.epoch_fraction = request.finetune_fraction;
     if (request.train.max_seconds > 0) {
       prune.max_seconds =
           std::max(1e-3, request.train.max_seconds - Since(start));
@@ -194,13 +195,16 @@ EngineResult RunEngine(const EngineRequest& request,
   }
   // With an export, the archive written below gives the size; serialize
   // in memory only when nothing is written.
-  if (request.export_path.empty()) result.model_bytes = ModelBytes(*model);
+  const InputNormalization input{.mean = data.mean, .std = data.std};
+  if (request.export_path.empty()) {
+    result.model_bytes = ModelBytes(*model, input);
+  }
   result.measure_seconds = Since(measure_start);
 
   if (!request.export_path.empty()) {
     phase(EnginePhase::kExport);
     const auto export_start = Clock::now();
-    result.model_bytes = SaveTorchScript(*model, request.export_path);
+    result.model_bytes = SaveTorchScript(*model, request.export_path, input);
     result.export_path = request.export_path;
     result.export_seconds = Since(export_start);
   }

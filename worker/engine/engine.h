@@ -30,6 +30,9 @@ struct EngineRequest {
   TrainOptions train;
   // Fine-tuning learning rate = train.learning_rate × this.
   double finetune_lr_scale = 0.1;
+  // Each fine-tuning epoch covers this fraction of the training batches, in
+  // (0, 1]: a low fidelity scales fine-tuning as it scales training.
+  double finetune_fraction = 1;
   // LibTorch intra-op threads; 0 means every hardware thread.
   int threads = 0;
   // Seeds initialization (data order comes from train.seed).

@@ -16,6 +16,7 @@
 #include "common/genome/network_plan.h"
 #include "worker/data/data_error.h"
 #include "worker/engine/engine.h"
+#include "worker/engine/score_model.h"
 
 namespace nasprune::worker {
 namespace {
@@ -95,6 +96,7 @@ void FillEpochs(const std::vector<EpochStats>& epochs, v1::Phase phase,
     m->set_val_accuracy(e.val_accuracy);
     m->set_seconds(e.seconds);
     m->set_samples_per_second(e.samples_per_second);
+    m->set_samples(e.samples);
   }
 }
 
@@ -117,6 +119,24 @@ bool SameNetwork(const genome::NetworkPlan& a, const genome::NetworkPlan& b,
   }
   return !ranks || (a.head.hidden.rank == b.head.hidden.rank &&
                     a.head.classifier.rank == b.head.classifier.rank);
+}
+
+// The data options of `request` (its fidelity's train_subset included).
+DataOptions ToDataOptions(const v1::EvaluateRequest& request,
+                          const torch::Device& device) {
+  const v1::DatasetSpec& dataset = request.dataset();
+  DataOptions data;
+  data.format = dataset.format() == v1::DATASET_FORMAT_CIFAR10_BINARY
+                    ? DataFormat::kCifar10Binary
+                    : DataFormat::kIdx;
+  data.num_classes = dataset.num_classes();
+  data.validation_fraction = dataset.validation_fraction();
+  data.train_subset = request.fidelity().train_subset() > 0
+                          ? request.fidelity().train_subset()
+                          : dataset.train_subset();
+  data.validation_subset = dataset.validation_subset();
+  data.device = device;
+  return data;
 }
 
 }  // namespace
@@ -202,16 +222,14 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   if (request.latency_batch_size() > 0) {
     engine.latency.batch_size = request.latency_batch_size();
   }
-  engine.data.format = dataset.format() == v1::DATASET_FORMAT_CIFAR10_BINARY
-                           ? DataFormat::kCifar10Binary
-                           : DataFormat::kIdx;
-  engine.data.num_classes = dataset.num_classes();
-  engine.data.validation_fraction = dataset.validation_fraction();
-  engine.data.train_subset = request.fidelity().train_subset() > 0
-                                 ? request.fidelity().train_subset()
-                                 : dataset.train_subset();
-  engine.data.validation_subset = dataset.validation_subset();
-  engine.data.device = *device;
+  engine.data = ToDataOptions(request, *device);
+  // A fidelity of fewer epochs than the recipe's scales fine-tuning alike,
+  // so that the rung's resource bounds the whole trial.
+  if (request.recipe().epochs() > 0 &&
+      train->epochs < request.recipe().epochs()) {
+    engine.finetune_fraction =
+        static_cast<double>(train->epochs) / request.recipe().epochs();
+  }
 
   EngineCallbacks callbacks;
   const int train_epochs = train->epochs;
@@ -326,6 +344,51 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   return result;
 }
 
+absl::StatusOr<v1::EvaluationResult> ScoreKeptModel(
+    const v1::EvaluateRequest& request, const std::string& artifact_dir,
+    const EvaluatorOptions& options) {
+  const std::string& digest = request.score_model_sha256();
+  if (artifact_dir.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "score_model_sha256: this worker has no artifact directory "
+        "(--artifact-dir) to find ",
+        digest, " in"));
+  }
+  absl::StatusOr<std::string> archive =
+      artifacts::ReadVerified(artifact_dir, digest);
+  if (!archive.ok()) return archive.status();
+  absl::StatusOr<torch::Device> device = ParseDevice(options.device);
+  if (!device.ok()) return device.status();
+  ScoreRequest score;
+  score.archive = *std::move(archive);
+  score.data = ToDataOptions(request, *device);
+  score.evaluate_test = request.evaluate_test_split();
+  score.threads = options.threads;
+  ScoreResult scored;
+  try {
+    score.data.directory = ResolveDatasetDirectory(request.dataset().name(),
+                                                   request.dataset().path(),
+                                                   options.dataset_search_path);
+    scored = ScoreModel(score);
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+  v1::EvaluationResult result;
+  result.set_genome_hash(genome::GenomeHash(request.genome()));
+  result.set_cache_key(request.cache_key());
+  result.set_evaluator_version(kEvaluatorVersion);
+  result.set_val_accuracy(scored.val_accuracy);
+  result.set_val_loss(scored.val_loss);
+  if (scored.test_accuracy) result.set_test_accuracy(*scored.test_accuracy);
+  result.set_artifact_sha256(digest);
+  result.set_model_bytes(static_cast<int64_t>(score.archive.size()));
+  result.set_kept_model(true);
+  result.mutable_phase_seconds()->set_measure(scored.seconds);
+  result.set_total_seconds(scored.seconds);
+  *result.mutable_fidelity() = request.fidelity();
+  return result;
+}
+
 Evaluator::Info LibTorchEvaluator::info() const {
   return {.version = kEvaluatorVersion,
           .device = options_.device,
@@ -335,8 +398,20 @@ Evaluator::Info LibTorchEvaluator::info() const {
 absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
     const v1::EvaluateRequest& request, const ProgressCallback& progress,
     Canceller& canceller) {
+  ++running_;
+  absl::StatusOr<v1::EvaluationResult> result =
+      !request.score_model_sha256().empty()
+          ? ScoreKeptModel(request, artifact_dir_, options_)
+          : Run(request, progress, canceller);
+  if (--running_ == 0 && options_.on_idle) options_.on_idle();
+  return result;
+}
+
+absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Run(
+    const v1::EvaluateRequest& request, const ProgressCallback& progress,
+    Canceller& canceller) {
   const std::string temporary =
-      request.export_model() && !artifact_dir_.empty()
+      (request.export_model() || request.keep_model()) && !artifact_dir_.empty()
           ? artifacts::TemporaryPath(artifact_dir_, request.trial_id(),
                                      request.attempt())
           : "";

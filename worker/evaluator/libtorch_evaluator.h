@@ -15,6 +15,7 @@
 // memory for this genome (deterministic); CANCELLED; DEADLINE_EXCEEDED when
 // the recipe's time limit ran out; INTERNAL for anything else.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,7 +33,9 @@ namespace nasprune::worker {
 // Evaluator version: part of every cache key; bump it when results change.
 // libtorch-2: pruned genomes are trained unpruned, pruned and fine-tuned
 // (libtorch-1 trained the pruned network from scratch).
-inline constexpr char kEvaluatorVersion[] = "libtorch-2";
+// libtorch-3: a fidelity of fewer epochs than the recipe's scales
+// fine-tuning too; archives carry their input normalization.
+inline constexpr char kEvaluatorVersion[] = "libtorch-3";
 
 struct EvaluatorOptions {
   // Roots searched for named data sets (<root>/<name>).
@@ -43,6 +46,9 @@ struct EvaluatorOptions {
   int threads = 0;
   // Trained parents for reuse across evaluations; null trains every parent.
   std::shared_ptr<ParentStore> parents;
+  // Called by LibTorchEvaluator whenever an evaluation ends with no other
+  // running (the daemon hands freed memory back: ReleaseFreeMemory).
+  std::function<void()> on_idle;
 };
 
 // The status of an exception raised inside an evaluation: DataError →
@@ -68,6 +74,15 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
 // tied to the Canceller, and an exported archive published in
 // `artifact_dir` under its SHA-256 (an export request without an artifact
 // directory exports nothing). Thread-safe.
+// Scores the kept model request.score_model_sha256 names, from
+// `artifact_dir`, on the request's data (EvaluateRequest in worker.proto):
+// NOT_FOUND when it is not there, DATA_LOSS when it is damaged,
+// FAILED_PRECONDITION without an artifact directory or when the data does
+// not fit the model.
+absl::StatusOr<v1::EvaluationResult> ScoreKeptModel(
+    const v1::EvaluateRequest& request, const std::string& artifact_dir,
+    const EvaluatorOptions& options);
+
 class LibTorchEvaluator final : public Evaluator {
  public:
   LibTorchEvaluator(EvaluatorOptions options, std::string artifact_dir)
@@ -79,8 +94,13 @@ class LibTorchEvaluator final : public Evaluator {
       Canceller& canceller) override;
 
  private:
+  // Trains, prunes, scores and (when asked) keeps the model.
+  absl::StatusOr<v1::EvaluationResult> Run(const v1::EvaluateRequest& request,
+                                           const ProgressCallback& progress,
+                                           Canceller& canceller);
   const EvaluatorOptions options_;
   const std::string artifact_dir_;
+  std::atomic<int> running_{0};
 };
 
 }  // namespace nasprune::worker

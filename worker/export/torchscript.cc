@@ -144,7 +144,8 @@ std::string TorchScriptSource(NetworkImpl& network) {
   return src.str();
 }
 
-torch::jit::Module ExportTorchScript(NetworkImpl& network) {
+torch::jit::Module ExportTorchScript(NetworkImpl& network,
+                                     const InputNormalization& input) {
   torch::NoGradGuard no_grad;
   torch::jit::Module module("nasprune.Network");
   for (const auto& item : network.named_parameters()) {
@@ -157,14 +158,40 @@ torch::jit::Module ExportTorchScript(NetworkImpl& network) {
     module.register_buffer(Underscored(item.key()),
                            item.value().detach().to(torch::kCPU).clone());
   }
+  if (!input.mean.empty()) {
+    auto floats = [](const std::vector<float>& values) {
+      c10::List<double> list;
+      for (float v : values) list.push_back(v);
+      return list;
+    };
+    module.register_attribute("input_mean", c10::ListType::ofFloats(),
+                              floats(input.mean));
+    module.register_attribute("input_std", c10::ListType::ofFloats(),
+                              floats(input.std));
+  }
   module.define(TorchScriptSource(network));
   module.eval();
   return module;
 }
 
-int64_t SaveTorchScript(NetworkImpl& network, const std::string& path) {
-  ExportTorchScript(network).save(path);
+int64_t SaveTorchScript(NetworkImpl& network, const std::string& path,
+                        const InputNormalization& input) {
+  ExportTorchScript(network, input).save(path);
   return static_cast<int64_t>(std::filesystem::file_size(path));
+}
+
+InputNormalization ArchiveNormalization(const torch::jit::Module& module) {
+  InputNormalization input;
+  if (!module.hasattr("input_mean") || !module.hasattr("input_std")) {
+    return input;
+  }
+  for (double v : module.attr("input_mean").toDoubleList()) {
+    input.mean.push_back(static_cast<float>(v));
+  }
+  for (double v : module.attr("input_std").toDoubleList()) {
+    input.std.push_back(static_cast<float>(v));
+  }
+  return input;
 }
 
 }  // namespace nasprune::worker

@@ -88,9 +88,9 @@ LatencyMeasurement MeasureLatency(NetworkImpl& network,
   return m;
 }
 
-int64_t ModelBytes(NetworkImpl& network) {
+int64_t ModelBytes(NetworkImpl& network, const InputNormalization& input) {
   std::ostringstream out;
-  ExportTorchScript(network).save(out);
+  ExportTorchScript(network, input).save(out);
   return static_cast<int64_t>(out.str().size());
 }
 

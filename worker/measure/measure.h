@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "worker/export/torchscript.h"
 #include "worker/model/network.h"
 
 namespace nasprune::worker {
@@ -43,7 +44,7 @@ LatencyMeasurement MeasureLatency(NetworkImpl& network,
                                   const LatencyOptions& options);
 
 // Bytes of the network's TorchScript archive.
-int64_t ModelBytes(NetworkImpl& network);
+int64_t ModelBytes(NetworkImpl& network, const InputNormalization& input = {});
 
 // "cpu (2 threads)" or "cuda:0 (NVIDIA H100 80GB HBM3)".
 std::string DeviceName(const torch::Device& device);

@@ -1,7 +1,11 @@
 #include "worker/memory/caching_allocator.h"
 
+#include <malloc.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
 
 namespace nasprune::worker {
@@ -129,14 +133,26 @@ CachingCpuAllocator::Stats CachingCpuAllocator::stats() const {
   return stats_;
 }
 
-CachingCpuAllocator* InstallCachingCpuAllocator() {
+CachingCpuAllocator* InstallCachingCpuAllocator(size_t max_cached_bytes) {
   // Never destroyed: tensors may outlive static destruction order.
-  static CachingCpuAllocator* allocator = [] {
-    auto* a = new CachingCpuAllocator();
+  static CachingCpuAllocator* allocator = [max_cached_bytes] {
+    auto* a = new CachingCpuAllocator(max_cached_bytes);
     c10::SetAllocator(c10::DeviceType::CPU, a, /*priority=*/1);
     return a;
   }();
   return allocator;
+}
+
+void ReleaseFreeMemory(CachingCpuAllocator* cache) {
+  if (cache != nullptr) cache->ReleaseCached();
+  malloc_trim(0);
+}
+
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace nasprune::worker

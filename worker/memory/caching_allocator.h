@@ -27,9 +27,15 @@ class CachingCpuAllocator final : public c10::Allocator {
  public:
   // Blocks below this size are not cached.
   static constexpr size_t kMinCachedBytes = 64 << 10;
+  // The default bound of the cache: a training step's activations at the
+  // sizes searched fit in it, and a worker pod's memory limit is not spent
+  // on blocks nobody uses (4 GiB of them made workers of 25k-parameter
+  // models hold 5 GB).
+  static constexpr size_t kDefaultMaxCachedBytes = size_t{256} << 20;
 
   // `max_cached_bytes`: freed blocks beyond this total go back to the system.
-  explicit CachingCpuAllocator(size_t max_cached_bytes = size_t{4} << 30);
+  explicit CachingCpuAllocator(
+      size_t max_cached_bytes = kDefaultMaxCachedBytes);
   ~CachingCpuAllocator() override;
 
 #if TORCH_VERSION_MAJOR > 2 || \
@@ -69,8 +75,19 @@ class CachingCpuAllocator final : public c10::Allocator {
 };
 
 // Installs a process-wide CachingCpuAllocator as LibTorch's CPU allocator
-// (idempotent) and returns it.
-CachingCpuAllocator* InstallCachingCpuAllocator();
+// and returns it. Idempotent: later calls return the first one, whatever
+// bound they pass.
+CachingCpuAllocator* InstallCachingCpuAllocator(
+    size_t max_cached_bytes = CachingCpuAllocator::kDefaultMaxCachedBytes);
+
+// Hands freed memory back to the kernel: `cache`'s blocks (when not null)
+// and the free pages of glibc's heaps. For a worker with no evaluation
+// running: the next genome has other shapes anyway.
+void ReleaseFreeMemory(CachingCpuAllocator* cache);
+
+// Resident memory of this process, bytes (from /proc/self/statm; 0 where
+// that cannot be read).
+size_t ResidentBytes();
 
 }  // namespace nasprune::worker
 

@@ -27,6 +27,12 @@ absl::StatusOr<v1::EvaluationResult> EvaluateSynthetic(
     const v1::EvaluateRequest& request, const SyntheticOptions& options,
     const std::function<void(const v1::TrialProgress&)>& progress,
     const WaitFn& wait) {
+  if (!request.score_model_sha256().empty()) {
+    // Another worker kept that model; this one could only pretend to.
+    return absl::FailedPreconditionError(
+        "score_model_sha256: the synthetic evaluator keeps no models and "
+        "scores none");
+  }
   if (absl::Status status = genome::ValidateGenome(request.genome());
       !status.ok()) {
     return status;

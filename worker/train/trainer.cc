@@ -108,9 +108,9 @@ double LearningRateAt(const TrainOptions& o, int64_t step, int64_t total_steps,
   return 0.5 * o.learning_rate * (1 + std::cos(M_PI * progress));
 }
 
-Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size) {
-  const bool was_training = network.is_training();
-  network.eval();
+Score EvaluateForward(
+    const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+    const Split& split, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   double loss_sum = 0;
   int64_t correct = 0;
@@ -118,7 +118,7 @@ Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size) {
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t end = std::min(n, start + batch_size);
     const torch::Tensor logits =
-        network.forward(split.images.slice(0, start, end)).to(torch::kFloat32);
+        forward(split.images.slice(0, start, end)).to(torch::kFloat32);
     const torch::Tensor labels = split.labels.slice(0, start, end);
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, labels,
@@ -127,9 +127,18 @@ Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size) {
                     .item<double>();
     correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
   }
-  network.train(was_training);
   if (n == 0) return {};
   return {loss_sum / n, static_cast<double>(correct) / n};
+}
+
+Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size) {
+  const bool was_training = network.is_training();
+  network.eval();
+  const Score score = EvaluateForward(
+      [&network](const torch::Tensor& x) { return network.forward(x); }, split,
+      batch_size);
+  network.train(was_training);
+  return score;
 }
 
 TrainResult Train(NetworkImpl& network, const Datasets& data,
@@ -143,8 +152,14 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
   const bool flip = data.channels >= 3;
   auto optimizer = MakeOptimizer(network, options);
   std::vector<torch::Tensor> parameters = network.parameters();
-  const int64_t steps_per_epoch =
+  const int64_t full_steps =
       (data.train.size() + options.batch_size - 1) / options.batch_size;
+  const int64_t steps_per_epoch =
+      options.epoch_fraction >= 1
+          ? full_steps
+          : std::max<int64_t>(
+                1, static_cast<int64_t>(std::ceil(
+                       full_steps * std::max(0.0, options.epoch_fraction))));
   const int64_t total_steps = steps_per_epoch * options.epochs;
   const auto loss_options =
       torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(
@@ -165,9 +180,10 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
         torch::zeros({}, data.train.labels.options().dtype(torch::kFloat32));
     torch::Tensor correct = torch::zeros({}, data.train.labels.options());
     int64_t seen = 0;
+    int64_t epoch_steps = 0;
     const auto epoch_start = Clock::now();
     torch::Tensor images, labels;
-    while (batches.Next(&images, &labels)) {
+    while (epoch_steps < steps_per_epoch && batches.Next(&images, &labels)) {
       if (cancel != nullptr && cancel->cancelled()) {
         result.cancelled = true;
         break;
@@ -212,6 +228,7 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
         seen += b;
       }
       ++step;
+      ++epoch_steps;
     }
     const double seconds = Since(epoch_start);
     train_seconds += seconds;
@@ -223,6 +240,7 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
     stats.train_accuracy = static_cast<double>(correct.item<int64_t>()) /
                            std::max<int64_t>(1, seen);
     stats.seconds = seconds;
+    stats.samples = seen;
     stats.samples_per_second = seen / std::max(seconds, 1e-9);
     const Score val =
         Evaluate(network, data.validation, options.eval_batch_size);

@@ -33,6 +33,10 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   int64_t batch_size = 128;
   int epochs = 10;
+  // Each epoch trains on this fraction of the training split's batches, in
+  // (0, 1]: a lower fidelity's share of a fine-tune epoch (the schedule runs
+  // over the steps actually taken).
+  double epoch_fraction = 1;
   double warmup_epochs = 0;  // Linear warm-up, then the schedule.
   ScheduleKind schedule = ScheduleKind::kCosine;
   double label_smoothing = 0;
@@ -67,7 +71,8 @@ struct EpochStats {
   double train_accuracy = 0;
   double val_loss = 0;
   double val_accuracy = 0;
-  double seconds = 0;  // Training steps only, not scoring.
+  double seconds = 0;   // Training steps only, not scoring.
+  int64_t samples = 0;  // Training examples seen.
   double samples_per_second = 0;
 };
 
@@ -95,6 +100,12 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
 // Mean cross-entropy and top-1 accuracy of `network` on `split`, in eval mode
 // without gradients; the network's training flag is restored.
 Score Evaluate(NetworkImpl& network, const Split& split, int64_t batch_size);
+
+// The same for any forward function (an exported archive's, say), which
+// runs without gradients and must already be in inference form.
+Score EvaluateForward(
+    const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+    const Split& split, int64_t batch_size);
 
 // Re-estimates the running statistics of every batch norm in `network` from
 // `batches` training batches (a cumulative average, no gradients, no

@@ -123,6 +123,16 @@ TEST_F(EvaluationCacheTest, AnExportIsAHitOnlyWhileItsModelIsThere) {
   EXPECT_TRUE(cache_->Lookup(query, true)[0].has_value());
   // A search trial's lookup needs no model.
   EXPECT_TRUE(Lookup({"e"})[0].has_value());
+  EXPECT_EQ(Lookup({"e"})[0]->artifact_sha256(), sha);
+}
+
+TEST_F(EvaluationCacheTest, AResultWhoseModelIsGoneIsAnsweredWithoutIt) {
+  const std::string sha = Sha256Hex("deleted");
+  ASSERT_TRUE(store_.PutCachedResult("s", Result(0.8, sha)).ok());
+  const auto results = Lookup({"s"});
+  ASSERT_TRUE(results[0].has_value());
+  EXPECT_EQ(results[0]->val_accuracy(), 0.8);
+  EXPECT_TRUE(results[0]->artifact_sha256().empty());
 }
 
 }  // namespace

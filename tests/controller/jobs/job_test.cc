@@ -185,6 +185,177 @@ TEST(Job, TheSearchEndsThenTheBestTrialsAreExported) {
             "j/3");
 }
 
+// What a worker answers when it scores a kept model.
+v1::EvaluateEvent ScoredEvent(const v1::EvaluateRequest& request,
+                              double test_accuracy) {
+  v1::EvaluateEvent event;
+  v1::EvaluationResult* r = event.mutable_result();
+  r->set_cache_key(request.cache_key());
+  r->set_val_accuracy(0.01);  // Not taken: the search's figure stands.
+  r->set_test_accuracy(test_accuracy);
+  r->set_artifact_sha256(request.score_model_sha256());
+  r->set_kept_model(true);
+  r->set_total_seconds(0.5);
+  return event;
+}
+
+TEST(Job, KeptModelsAreExportedByScoringTheScoredWeights) {
+  auto job = NewJob(Spec("export: {top_k: 1}\n", 3));
+  for (int i = 0; i < 3; ++i) {
+    const v1::EvaluateRequest r = DispatchNext(*job);
+    EXPECT_TRUE(r.keep_model());
+    EXPECT_FALSE(r.export_model());
+    EXPECT_TRUE(r.score_model_sha256().empty());
+    job->Finished(IndexOf(r), 1, ResultFor(r, absl::StrCat("sha", i)), kNow);
+  }
+  job->Advance(kNow);
+  ASSERT_EQ(job->trials().size(), 4u);
+  const v1::EvaluateRequest exporting = DispatchNext(*job);
+  const v1::TrialRecord source =
+      *job->FindTrial(job->trials()[3].promoted_from());
+  const std::string& sha = source.result().artifact_sha256();
+  EXPECT_EQ(exporting.score_model_sha256(), sha);
+  EXPECT_FALSE(exporting.export_model());
+  EXPECT_FALSE(exporting.keep_model());
+  EXPECT_TRUE(exporting.evaluate_test_split());
+  EXPECT_NE(exporting.cache_key().find(":kept:" + sha), std::string::npos);
+  job->Finished(3, 1, ScoredEvent(exporting, 0.42), kNow);
+  job->Advance(kNow);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_NE(job->status().message().find("1 models exported"),
+            std::string::npos)
+      << job->status().message();
+  // The export reports the search's figures with the test accuracy of the
+  // same weights.
+  const v1::EvaluationResult& exported = job->trials()[3].result();
+  EXPECT_EQ(exported.val_accuracy(), source.result().val_accuracy());
+  EXPECT_EQ(exported.params(), source.result().params());
+  EXPECT_EQ(exported.test_accuracy(), 0.42);
+  EXPECT_TRUE(exported.kept_model());
+  EXPECT_EQ(exported.artifact_sha256(), sha);
+  EXPECT_EQ(exported.phase_seconds().export_(), 0.5);
+  EXPECT_EQ(job->ModelTrial(source.trial_id())->trial_id(), "j/3");
+
+  // Retention: the front's and the export's models stay.
+  const std::set<std::string> used = job->ModelsUsed();
+  const std::set<std::string> kept = job->ModelsKept();
+  EXPECT_EQ(used.size(), 3u);
+  EXPECT_TRUE(kept.contains(sha));
+  for (const std::string& digest : kept) EXPECT_TRUE(used.contains(digest));
+  const v1::ParetoFront front = job->ParetoFront();
+  for (const v1::ParetoPoint& point : front.points()) {
+    EXPECT_TRUE(kept.contains(
+        job->FindTrial(point.trial_id())->result().artifact_sha256()));
+  }
+  job->ModelsReleased({"sha0", "sha1", "sha2"});
+  EXPECT_TRUE(job->ModelsUsed().empty());
+  EXPECT_TRUE(job->TakeUpdate().has_value());
+}
+
+TEST(Job, WithoutKeptModelsAnExportTrainsAgain) {
+  auto job = NewJob(Spec("export: {top_k: 1, retain_models: none}\n", 2));
+  for (int i = 0; i < 2; ++i) {
+    const v1::EvaluateRequest r = DispatchNext(*job);
+    EXPECT_FALSE(r.keep_model());
+    job->Finished(IndexOf(r), 1, ResultFor(r, absl::StrCat("sha", i)), kNow);
+  }
+  job->Advance(kNow);
+  const v1::EvaluateRequest exporting = DispatchNext(*job);
+  EXPECT_TRUE(exporting.export_model());
+  EXPECT_TRUE(exporting.score_model_sha256().empty());
+  EXPECT_NE(exporting.cache_key().find(":export"), std::string::npos);
+}
+
+TEST(Job, RetainingEveryModelKeepsThemAll) {
+  auto job = NewJob(Spec("export: {top_k: 0, retain_models: all}\n", 3));
+  for (int i = 0; i < 3; ++i) {
+    const v1::EvaluateRequest r = DispatchNext(*job);
+    job->Finished(IndexOf(r), 1, ResultFor(r, absl::StrCat("sha", i)), kNow);
+  }
+  job->Advance(kNow);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(job->ModelsKept(), job->ModelsUsed());
+}
+
+TEST(Job, TheWallBudgetStopsTheSearchThenExportsTheKeptModels) {
+  auto job =
+      NewJob(Spec("budget: {max_wall_seconds: 10}\nexport: {top_k: 2}\n", 5));
+  const v1::EvaluateRequest a = DispatchNext(*job);
+  const v1::EvaluateRequest b = DispatchNext(*job);
+  const v1::EvaluateRequest c = DispatchNext(*job);
+  job->Finished(IndexOf(a), 1, ResultFor(a, "sha-a"), kNow);
+  job->Finished(IndexOf(b), 1, ResultFor(b, "sha-b"), kNow);
+  EXPECT_TRUE(job->Advance(kNow + absl::Seconds(9)).empty());
+  // At the limit the running trial is stopped, and the kept models of the
+  // front are exported.
+  EXPECT_EQ(job->Advance(kNow + absl::Seconds(10)),
+            std::vector<int64_t>{IndexOf(c)});
+  EXPECT_EQ(job->trials()[IndexOf(c)].state(), v1::TRIAL_STATE_CANCELLED);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_RUNNING);
+  const int exports = job->status().trials().exports();
+  ASSERT_GE(exports, 1);
+  for (int i = 0; i < exports; ++i) {
+    const v1::EvaluateRequest e = DispatchNext(*job);
+    EXPECT_FALSE(e.score_model_sha256().empty());
+    job->Finished(IndexOf(e), 1, ScoredEvent(e, 0.5), kNow + absl::Seconds(11));
+  }
+  EXPECT_FALSE(job->WantsSlot());  // No new search trials.
+  job->Advance(kNow + absl::Seconds(11));
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(job->status().message().rfind(
+                "stopped at budget.max_wall_seconds (10 s); 3 trials", 0),
+            0u)
+      << job->status().message();
+  EXPECT_NE(
+      job->status().message().find(absl::StrCat(exports, " models exported")),
+      std::string::npos)
+      << job->status().message();
+}
+
+TEST(Job, EveryRungIsSummedUpAndTheBestOfAnyRungIsExported) {
+  // Rungs at 1 and 3 epochs.
+  auto job =
+      NewJob(Spec("recipe: {epochs: 3}\n"
+                  "multi_fidelity: {method: asha, reduction_factor: 3}\n"
+                  "export: {top_k: 1}\n",
+                  4));
+  ASSERT_EQ(job->status().rungs_size(), 2);
+  EXPECT_EQ(job->status().rungs(0).fidelity().epochs(), 1);
+  std::vector<v1::EvaluateRequest> low;
+  for (int i = 0; i < 3; ++i) {
+    low.push_back(DispatchNext(*job));
+    job->Finished(IndexOf(low[i]), 1, ResultFor(low[i], absl::StrCat("sha", i)),
+                  kNow);
+  }
+  // Before any trial reaches the top rung, the job's front is rung 0's.
+  EXPECT_EQ(job->ParetoFront().rung(), 0);
+  EXPECT_GT(job->ParetoFront().points_size(), 0);
+  const v1::RungSummary rung0 = job->status().rungs(0);
+  EXPECT_EQ(rung0.succeeded(), 3);
+  EXPECT_GT(rung0.front_size(), 0);
+  EXPECT_EQ(job->status().best_trial_id(), rung0.best_trial_id());
+  EXPECT_EQ(job->status().best_accuracy(), rung0.best_accuracy());
+
+  // The promotion ends less accurate than rung 0's best.
+  const v1::EvaluateRequest promoted = DispatchNext(*job);
+  ASSERT_EQ(job->trials()[IndexOf(promoted)].rung(), 1);
+  v1::EvaluateEvent worse = ResultFor(promoted, "sha-top");
+  worse.mutable_result()->set_val_accuracy(0.001);
+  job->Finished(IndexOf(promoted), 1, worse, kNow);
+  EXPECT_EQ(job->ParetoFront().rung(), 1);
+  EXPECT_EQ(job->status().rungs(1).succeeded(), 1);
+  EXPECT_EQ(job->status().best_accuracy(), 0.001);
+
+  job->Advance(kNow);
+  std::set<std::string> sources;
+  for (const v1::TrialRecord& trial : job->trials()) {
+    if (trial.index() > IndexOf(promoted))
+      sources.insert(trial.promoted_from());
+  }
+  EXPECT_EQ(sources, (std::set<std::string>{promoted.trial_id(),
+                                            rung0.best_trial_id()}));
+}
+
 TEST(Job, TooManyFailuresFailTheJob) {
   auto job = NewJob(Spec("budget: {max_trials: 5, max_failed_trials: 2}\n", 5));
   const v1::EvaluateRequest a = DispatchNext(*job);
@@ -200,7 +371,7 @@ TEST(Job, TooManyFailuresFailTheJob) {
   EXPECT_EQ(job->trials()[IndexOf(c)].state(), v1::TRIAL_STATE_CANCELLED);
 }
 
-TEST(Job, TheWallClockLimitEndsTheJob) {
+TEST(Job, TheWallClockLimitEndsTheJobWhenNoModelWasKept) {
   auto job = NewJob(Spec("budget: {max_trials: 5, max_wall_seconds: 10}\n", 5));
   DispatchNext(*job);
   EXPECT_TRUE(job->Advance(kNow + absl::Seconds(9)).empty());

@@ -1,5 +1,6 @@
 #include <filesystem>
 
+#include "common/artifacts/artifacts.h"
 #include "common/genome/cost.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
@@ -154,6 +155,105 @@ TEST(EvaluateGenome, ReusedParentGivesTheSameResultAsTrainingIt) {
   other = second;
   other.mutable_recipe()->set_finetune_lr_scale(0.5);
   EXPECT_EQ(ParentKey(other, "cpu"), ParentKey(second, "cpu"));
+}
+
+TEST(EvaluateGenome, AFidelityOfFewerEpochsScalesFineTuningAlike) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
+  // 360 training examples in batches of 32: 12 steps per epoch.
+  v1::EvaluateRequest full = ToyRequest(4);
+  AddPlan(&full, 0.5);
+  full.mutable_genome()->mutable_pruning()->set_finetune_epochs(2);
+  v1::EvaluateRequest low = full;
+  low.mutable_fidelity()->set_epochs(1);  // A quarter of the recipe's 4.
+  for (const auto& [request, samples] :
+       {std::pair{full, 360}, std::pair{low, 3 * 32}}) {
+    const auto result =
+        EvaluateGenome(request, "", OptionsFor(root), nullptr, nullptr);
+    ASSERT_TRUE(result.ok()) << result.status();
+    int finetune_epochs = 0;
+    for (const v1::EpochMetrics& e : result->epochs()) {
+      if (e.phase() != v1::PHASE_FINETUNE) continue;
+      ++finetune_epochs;
+      EXPECT_EQ(e.samples(), samples) << request.fidelity().epochs();
+    }
+    EXPECT_EQ(finetune_epochs, 2);
+  }
+}
+
+// Trains `request` keeping its model in `artifacts`; the result.
+v1::EvaluationResult TrainAndKeep(const TempDir& root,
+                                  const std::string& artifacts,
+                                  const v1::EvaluateRequest& request) {
+  const std::string archive = root.File("kept.pt");
+  const auto result =
+      EvaluateGenome(request, archive, OptionsFor(root), nullptr, nullptr);
+  EXPECT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(
+      artifacts::Publish(artifacts, archive, result->artifact_sha256()).ok());
+  return *result;
+}
+
+TEST(ScoreKeptModel, GivesBackTheScoredFiguresAndTheTestAccuracy) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  std::filesystem::create_directories(root.File("artifacts"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, true);
+  for (bool pruned : {false, true}) {
+    v1::EvaluateRequest request = ToyRequest(2);
+    if (pruned) AddPlan(&request, 0.25);
+    request.mutable_fidelity()->set_train_subset(300);
+    const v1::EvaluationResult trained =
+        TrainAndKeep(root, root.File("artifacts"), request);
+
+    v1::EvaluateRequest score = request;
+    score.set_score_model_sha256(trained.artifact_sha256());
+    score.set_evaluate_test_split(true);
+    const auto scored =
+        ScoreKeptModel(score, root.File("artifacts"), OptionsFor(root));
+    ASSERT_TRUE(scored.ok()) << scored.status();
+    EXPECT_TRUE(scored->kept_model());
+    EXPECT_EQ(scored->artifact_sha256(), trained.artifact_sha256());
+    EXPECT_DOUBLE_EQ(scored->val_accuracy(), trained.val_accuracy()) << pruned;
+    ASSERT_TRUE(scored->has_test_accuracy());
+    EXPECT_GT(scored->test_accuracy(), 0.5);
+    EXPECT_EQ(scored->model_bytes(), trained.model_bytes());
+    EXPECT_EQ(scored->epochs_size(), 0);  // Nothing was trained.
+  }
+}
+
+TEST(ScoreKeptModel, SaysWhatIsMissingOrDoesNotFit) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  std::filesystem::create_directories(root.File("artifacts"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, true);
+  v1::EvaluateRequest request = ToyRequest(1);
+  const v1::EvaluationResult trained =
+      TrainAndKeep(root, root.File("artifacts"), request);
+  v1::EvaluateRequest score = request;
+  score.set_score_model_sha256(trained.artifact_sha256());
+
+  const auto no_dir = ScoreKeptModel(score, "", OptionsFor(root));
+  EXPECT_EQ(no_dir.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(no_dir.status().message().find("--artifact-dir"),
+            std::string::npos);
+
+  v1::EvaluateRequest gone = score;
+  gone.set_score_model_sha256(std::string(64, 'a'));
+  EXPECT_EQ(ScoreKeptModel(gone, root.File("artifacts"), OptionsFor(root))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+
+  // Scored on other training examples, the inputs are normalized otherwise.
+  v1::EvaluateRequest other = score;
+  other.mutable_fidelity()->set_train_subset(50);
+  const auto mismatch =
+      ScoreKeptModel(other, root.File("artifacts"), OptionsFor(root));
+  EXPECT_EQ(mismatch.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(mismatch.status().message().find("normalized"), std::string::npos)
+      << mismatch.status();
 }
 
 TEST(EvaluateGenome, BadPlanIsRejectedBeforeTraining) {
