@@ -208,14 +208,16 @@ void Job::ModelsReleased(const std::set<std::string>& digests) {
 const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
   const v1::TrialRecord* trial = FindTrial(trial_id);
   if (trial == nullptr) return nullptr;
+  auto has_model = [](const v1::TrialRecord* t) {
+    return t->state() == v1::TRIAL_STATE_SUCCEEDED &&
+           !t->result().artifact_sha256().empty();
+  };
+  // Its export's model once there is one; its own kept model until then
+  // (or when the export failed).
   if (auto e = export_of_.find(trial->index()); e != export_of_.end()) {
-    trial = &trials_[e->second];
+    if (has_model(&trials_[e->second])) return &trials_[e->second];
   }
-  if (trial->state() != v1::TRIAL_STATE_SUCCEEDED ||
-      trial->result().artifact_sha256().empty()) {
-    return nullptr;
-  }
-  return trial;
+  return has_model(trial) ? trial : nullptr;
 }
 
 v1::ParetoFront Job::ParetoFront() const {
@@ -390,6 +392,10 @@ void Job::AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
   *trial.mutable_start_time() = ToProtoTime(now);
   *trial.mutable_result() =
       ScoresKeptModel(trial) ? KeptModelResult(trial, result) : result;
+  if (!KeepsModels(status_.spec()) && !IsExportTrial(trial)) {
+    // Another job's kept model: this one keeps none.
+    trial.mutable_result()->clear_artifact_sha256();
+  }
   Count(trial, +1);
   v1::JobEvent event;
   *event.mutable_trial_started() = trial;
@@ -456,6 +462,22 @@ Job::Effect Job::Finished(int64_t index, int attempt,
   v1::TrialFailure failure;
   if (outcome.ok() && outcome->has_failure()) {
     failure = outcome->failure();
+    if (ScoresKeptModel(trial) &&
+        (failure.code() == "NOT_FOUND" || failure.code() == "DATA_LOSS")) {
+      // The kept model is gone or damaged: forget it, and export by
+      // training again, unless the wall budget has passed.
+      v1::TrialRecord& source =
+          trials_[FindTrial(trial.promoted_from())->index()];
+      source.mutable_result()->clear_artifact_sha256();
+      Dirty(source);
+      if (wall_stopped_) {
+        *trial.mutable_failure() = failure;
+        Complete(trial, v1::TRIAL_STATE_FAILED, now);
+      } else {
+        NotRun(index);
+      }
+      return effect;
+    }
   } else {
     // A call that ended without an event: never the genome's fault.
     failure = FailureFromStatus(

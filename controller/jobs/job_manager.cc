@@ -238,7 +238,9 @@ void JobManager::Round(std::vector<Message>& messages) {
   AdvanceJobs();
   dispatcher_->Dispatch(/*read_store=*/!writer_->in_backoff());
   AdvanceJobs();  // Jobs whose last trials came from the cache.
-  retention_.Run(*registry_);
+  // With no write in flight, a job with nothing unwritten has its end in
+  // the store.
+  if (writer_->Ready()) retention_.Run(*registry_);
   StartWrite();
   CollectWrite();  // Already written when the writer's thread is not running.
   events_->Notify();

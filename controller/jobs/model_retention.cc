@@ -14,7 +14,9 @@ int ModelRetention::Run(JobRegistry& registry) {
     absl::MutexLock lock(&registry.mu());
     std::vector<Job*> ended;
     for (Job* job : registry.jobs()) {
-      if (job->final() && !released_.contains(job->id())) {
+      // Only once its end is in the store: a restart must not bring back a
+      // running job whose models are gone.
+      if (job->final() && !job->unwritten() && !released_.contains(job->id())) {
         ended.push_back(job);
         candidates.merge(job->ModelsUsed());
       }
@@ -27,9 +29,11 @@ int ModelRetention::Run(JobRegistry& registry) {
     for (const std::string& digest : needed) candidates.erase(digest);
     // Forgotten before the files go, so that no read hands out a model
     // about to disappear.
-    for (Job* job : ended) {
-      released_.insert(job->id());
-      if (!candidates.empty()) job->ModelsReleased(candidates);
+    for (Job* job : ended) released_.insert(job->id());
+    if (!candidates.empty()) {
+      for (Job* job : registry.jobs()) {
+        if (job->final()) job->ModelsReleased(candidates);
+      }
     }
   }
   int deleted = 0;

@@ -10,10 +10,14 @@
 // Trials whose models were deleted stop naming them; the evaluation cache
 // answers later lookups of those results without a model.
 //
-// Runs on the scheduler thread, which alone changes jobs and answers
-// lookups, so no lookup can hand out a model between the choice and the
-// deletion. After a restart every ended job is looked at once more (what
-// was deleted already is gone; nothing else changes).
+// A job is looked at once its final state is in the store (the caller runs
+// this only while no write is in flight). Runs on the scheduler thread,
+// which alone changes jobs and answers lookups, so no lookup can hand out a
+// model between the choice and the deletion. An evaluation still running
+// may yet publish a model with a digest deleted here (the same genome,
+// seed and data trained twice at once); its export then finds the model
+// gone and trains again (job.h). After a restart every ended job is looked at
+// once more (what was deleted already is gone; nothing else changes).
 
 #include <set>
 #include <string>

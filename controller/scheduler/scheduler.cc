@@ -29,11 +29,16 @@ std::vector<Scheduler::Assignment> Scheduler::Assign(
     const std::optional<int64_t> next =
         job->NextTrial(pool.free_slots(), now, taken_of[job]);
     if (!next.has_value()) continue;  // It wants no slot now after all.
-    const std::string& trial_id = job->trials()[*next].trial_id();
+    const v1::TrialRecord& trial = job->trials()[*next];
+    const std::string& trial_id = trial.trial_id();
     const auto failed = failed_on_.find(trial_id);
+    // A promotion or an export goes to the worker of the trial it builds
+    // on when that one is free: its parent store may hold the parent.
+    const v1::TrialRecord* from = job->FindTrial(trial.promoted_from());
     std::optional<WorkerPool::Slot> slot = pool.Acquire(
         trial_id,
-        failed == failed_on_.end() ? std::set<std::string>() : failed->second);
+        failed == failed_on_.end() ? std::set<std::string>() : failed->second,
+        from != nullptr ? from->worker() : "");
     if (!slot.has_value()) {
       job->Requeue(*next);
       waiting.insert(job);  // Free slots, but only on avoided workers.

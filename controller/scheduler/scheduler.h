@@ -11,6 +11,8 @@
 // - Worker avoidance: a trial queued again after failing on some workers
 //   goes to another worker while one is in rotation; if only those have a
 //   free slot, it waits and its job yields the slot to the others.
+// - Affinity: a trial that builds on another (a promotion, an export)
+//   goes to the worker that ran that one when it has a free slot.
 // - Deadlines: an evaluation must end within its recipe's
 //   max_trial_seconds plus `deadline_margin`, or `default_deadline`.
 // - Busy workers: a trial a worker turned away (every slot busy) is

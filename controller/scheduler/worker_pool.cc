@@ -135,7 +135,8 @@ WorkerPool::Lost WorkerPool::Drop(const std::string& worker) {
 }
 
 std::optional<WorkerPool::Slot> WorkerPool::Acquire(
-    const std::string& trial_id, const std::set<std::string>& avoid) {
+    const std::string& trial_id, const std::set<std::string>& avoid,
+    const std::string& prefer) {
   absl::MutexLock lock(&mu_);
   // A trial runs in one slot: an earlier assignment is dropped.
   if (auto t = trial_worker_.find(trial_id); t != trial_worker_.end()) {
@@ -155,6 +156,11 @@ std::optional<WorkerPool::Slot> WorkerPool::Acquire(
       best = &w;
       best_free = Free(w);
     }
+  }
+  if (auto p = workers_.find(prefer);
+      p != workers_.end() && p->second.in_rotation && !avoid.contains(prefer) &&
+      Free(p->second) > 0) {
+    best = &p->second;
   }
   if (best == nullptr && !others) {
     // Only avoided workers are left: better one of them than none.

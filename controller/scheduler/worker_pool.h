@@ -13,9 +13,10 @@
 //   registers again (after a controller restart, or once declared lost).
 // - A worker not heard from for `missed_heartbeats` intervals is lost:
 //   Expire removes it and returns its trials for re-queueing.
-// - Acquire picks a worker with a free slot (the one with the most free
-//   slots; ties to the name) for a trial (dropping any earlier assignment
-//   of the same trial); Release frees it.
+// - Acquire picks a worker with a free slot (a preferred one when it has
+//   one, else the one with the most free slots; ties to the name) for a
+//   trial (dropping any earlier assignment of the same trial); Release
+//   frees it.
 // - Free slots follow what the worker reports. A slot whose evaluation the
 //   controller stopped (a cancelled job, an early stop) stays busy until a
 //   heartbeat no longer lists its trial: the worker may still be finishing
@@ -92,8 +93,12 @@ class WorkerPool {
     std::string evaluator_version;
     std::string lease_id;  // The registration the slot belongs to.
   };
+  // `prefer`: a worker to take when it has a free slot and is neither
+  // avoided nor out of rotation (the one that ran the trial's lower rung,
+  // whose parent store may hold what the trial needs).
   std::optional<Slot> Acquire(const std::string& trial_id,
-                              const std::set<std::string>& avoid = {});
+                              const std::set<std::string>& avoid = {},
+                              const std::string& prefer = "");
   // How a slot's evaluation ended.
   enum class Outcome {
     kSucceeded,  // Or failed because of its genome: resets the count.

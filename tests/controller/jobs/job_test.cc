@@ -210,9 +210,12 @@ TEST(Job, KeptModelsAreExportedByScoringTheScoredWeights) {
   }
   job->Advance(kNow);
   ASSERT_EQ(job->trials().size(), 4u);
-  const v1::EvaluateRequest exporting = DispatchNext(*job);
+  // Until its export is done, a trial's own kept model is the one served.
   const v1::TrialRecord source =
       *job->FindTrial(job->trials()[3].promoted_from());
+  EXPECT_TRUE(job->ParetoFront().points(0).has_model());
+  EXPECT_EQ(job->ModelTrial(source.trial_id())->trial_id(), source.trial_id());
+  const v1::EvaluateRequest exporting = DispatchNext(*job);
   const std::string& sha = source.result().artifact_sha256();
   EXPECT_EQ(exporting.score_model_sha256(), sha);
   EXPECT_FALSE(exporting.export_model());
@@ -252,6 +255,39 @@ TEST(Job, KeptModelsAreExportedByScoringTheScoredWeights) {
   EXPECT_TRUE(job->TakeUpdate().has_value());
 }
 
+TEST(Job, AKeptModelThatIsGoneIsExportedByTrainingAgain) {
+  auto job = NewJob(Spec("export: {top_k: 1}\n", 1));
+  const v1::EvaluateRequest r = DispatchNext(*job);
+  job->Finished(IndexOf(r), 1, ResultFor(r, "gone"), kNow);
+  job->Advance(kNow);
+  const v1::EvaluateRequest scoring = DispatchNext(*job);
+  ASSERT_EQ(scoring.score_model_sha256(), "gone");
+  v1::EvaluateEvent missing;
+  missing.mutable_failure()->set_code("NOT_FOUND");
+  missing.mutable_failure()->set_message("no such archive");
+  job->Finished(IndexOf(scoring), 1, missing, kNow);
+  EXPECT_TRUE(job->trials()[0].result().artifact_sha256().empty());
+  const v1::EvaluateRequest training = DispatchNext(*job);
+  EXPECT_EQ(training.trial_id(), scoring.trial_id());
+  EXPECT_EQ(training.attempt(), 1);
+  EXPECT_TRUE(training.export_model());
+  EXPECT_TRUE(training.score_model_sha256().empty());
+  job->Finished(IndexOf(training), 1, ResultFor(training, "again"), kNow);
+  job->Advance(kNow);
+  EXPECT_EQ(job->status().trials().exported(), 1);
+  EXPECT_EQ(job->ModelTrial("j/0")->result().artifact_sha256(), "again");
+}
+
+TEST(Job, AJobThatKeepsNoModelsTakesNoneFromTheCache) {
+  auto job = NewJob(Spec("export: {top_k: 1, retain_models: none}\n", 1));
+  std::optional<int64_t> index = job->NextTrial(1, kNow);
+  ASSERT_TRUE(index.has_value());
+  const v1::EvaluateRequest r = job->Request(*index, "synthetic-1");
+  job->AnsweredFromCache(*index, ResultFor(r, "other-jobs").result(), kNow);
+  EXPECT_TRUE(job->trials()[0].result().artifact_sha256().empty());
+  EXPECT_TRUE(job->ModelsUsed().empty());
+}
+
 TEST(Job, WithoutKeptModelsAnExportTrainsAgain) {
   auto job = NewJob(Spec("export: {top_k: 1, retain_models: none}\n", 2));
   for (int i = 0; i < 2; ++i) {
@@ -285,12 +321,19 @@ TEST(Job, TheWallBudgetStopsTheSearchThenExportsTheKeptModels) {
   const v1::EvaluateRequest c = DispatchNext(*job);
   job->Finished(IndexOf(a), 1, ResultFor(a, "sha-a"), kNow);
   job->Finished(IndexOf(b), 1, ResultFor(b, "sha-b"), kNow);
+  // Two more search trials wait in the queue.
+  std::optional<int64_t> taken = job->NextTrial(2, kNow);
+  ASSERT_TRUE(taken.has_value());
+  job->Requeue(*taken);
+  ASSERT_EQ(job->queued(), 2);
   EXPECT_TRUE(job->Advance(kNow + absl::Seconds(9)).empty());
   // At the limit the running trial is stopped, and the kept models of the
   // front are exported.
   EXPECT_EQ(job->Advance(kNow + absl::Seconds(10)),
             std::vector<int64_t>{IndexOf(c)});
   EXPECT_EQ(job->trials()[IndexOf(c)].state(), v1::TRIAL_STATE_CANCELLED);
+  EXPECT_EQ(job->trials()[3].state(), v1::TRIAL_STATE_CANCELLED);
+  EXPECT_EQ(job->trials()[4].state(), v1::TRIAL_STATE_CANCELLED);
   EXPECT_EQ(job->status().state(), v1::JOB_STATE_RUNNING);
   const int exports = job->status().trials().exports();
   ASSERT_GE(exports, 1);
@@ -299,11 +342,11 @@ TEST(Job, TheWallBudgetStopsTheSearchThenExportsTheKeptModels) {
     EXPECT_FALSE(e.score_model_sha256().empty());
     job->Finished(IndexOf(e), 1, ScoredEvent(e, 0.5), kNow + absl::Seconds(11));
   }
-  EXPECT_FALSE(job->WantsSlot());  // No new search trials.
   job->Advance(kNow + absl::Seconds(11));
   EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(job->status().trials().total(), 5);  // No new search trial.
   EXPECT_EQ(job->status().message().rfind(
-                "stopped at budget.max_wall_seconds (10 s); 3 trials", 0),
+                "stopped at budget.max_wall_seconds (10 s); 5 trials", 0),
             0u)
       << job->status().message();
   EXPECT_NE(
@@ -352,6 +395,20 @@ TEST(Job, EveryRungIsSummedUpAndTheBestOfAnyRungIsExported) {
     if (trial.index() > IndexOf(promoted))
       sources.insert(trial.promoted_from());
   }
+  // Read back after a restart: the same rungs, front and exports.
+  std::optional<JobUpdate> update = job->TakeUpdate();
+  ASSERT_TRUE(update.has_value());
+  absl::StatusOr<std::unique_ptr<Job>> restored =
+      Job::Restore(*update->job, update->trials, update->checkpoint, {}, kNow);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  ASSERT_EQ((*restored)->status().rungs_size(), 2);
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ((*restored)->status().rungs(r).DebugString(),
+              job->status().rungs(r).DebugString());
+  }
+  EXPECT_EQ((*restored)->ParetoFront().rung(), 1);
+  EXPECT_EQ((*restored)->status().best_accuracy(), 0.001);
+  EXPECT_EQ((*restored)->status().trials().exports(), 2);
   EXPECT_EQ(sources, (std::set<std::string>{promoted.trial_id(),
                                             rung0.best_trial_id()}));
 }

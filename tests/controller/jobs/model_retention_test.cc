@@ -60,6 +60,12 @@ class ModelRetentionTest : public ::testing::Test {
     job->Finished(*index, 1, ResultFor(request, sha), clock_.Now());
   }
 
+  // What the store writer does with the job's changes.
+  void Written(Job* job) {
+    absl::MutexLock lock(&registry_->mu());
+    job->TakeUpdate();
+  }
+
   bool Exists(const std::string& sha) {
     return std::filesystem::exists(artifacts::PathFor(dir_, sha));
   }
@@ -91,6 +97,10 @@ TEST_F(ModelRetentionTest, AnEndedJobKeepsItsFrontAndWhatOthersUse) {
                 ->result()
                 .artifact_sha256();
   }
+  // Not before its end is written.
+  EXPECT_EQ(retention.Run(*registry_), 0);
+  EXPECT_TRUE(Exists("a0") && Exists("a1") && Exists("a2"));
+  Written(ended);
   const int deleted = retention.Run(*registry_);
   for (const std::string sha : {"a0", "a1", "a2"}) {
     const bool keep = sha == front || sha == "a1";
@@ -120,10 +130,41 @@ TEST_F(ModelRetentionTest, RetainingAllOrWithoutADirectoryDeletesNothing) {
     job->Advance(clock_.Now());
     ASSERT_TRUE(job->final());
   }
+  Written(job);
   EXPECT_EQ(ModelRetention("").Run(*registry_), 0);
   EXPECT_EQ(ModelRetention(dir_).Run(*registry_), 0);
   EXPECT_TRUE(Exists("b0"));
   EXPECT_TRUE(Exists("b1"));
+}
+
+TEST_F(ModelRetentionTest, AnExportedModelStays) {
+  Job* job =
+      Submit(Spec("objectives: [{metric: accuracy}]\n"
+                  "export: {top_k: 1}\n",
+                  2));
+  RunTrial(job, "c0");
+  RunTrial(job, "c1");
+  std::string exported;
+  {
+    absl::MutexLock lock(&registry_->mu());
+    job->Advance(clock_.Now());  // The export phase.
+    std::optional<int64_t> index = job->NextTrial(1, clock_.Now());
+    ASSERT_TRUE(index.has_value());
+    const v1::EvaluateRequest request = job->Request(*index, "synthetic-1");
+    exported = request.score_model_sha256();
+    ASSERT_FALSE(exported.empty());
+    job->Dispatched(*index, "w", clock_.Now());
+    v1::EvaluateEvent scored;
+    scored.mutable_result()->set_test_accuracy(0.5);
+    scored.mutable_result()->set_artifact_sha256(exported);
+    job->Finished(*index, 1, scored, clock_.Now());
+    job->Advance(clock_.Now());
+    ASSERT_TRUE(job->final());
+  }
+  Written(job);
+  EXPECT_EQ(ModelRetention(dir_).Run(*registry_), 1);
+  EXPECT_TRUE(Exists(exported));
+  EXPECT_NE(Exists("c0"), Exists("c1"));
 }
 
 }  // namespace

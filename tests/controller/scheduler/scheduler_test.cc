@@ -127,6 +127,26 @@ TEST_F(SchedulerTest, ATrialAvoidsTheWorkerItFailedOnAndWaitsForAnother) {
   EXPECT_EQ(batch[0].request.attempt(), 2);
 }
 
+TEST_F(SchedulerTest, AnExportGoesToTheWorkerOfItsSearchTrial) {
+  AddWorker("a", 1);
+  AddWorker("b", 2);
+  Job* job = AddJob(Spec("export: {top_k: 1}\n", 1));
+  std::vector<Scheduler::Assignment> batch = Assign();
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].slot.worker, "b");  // The least loaded.
+  pool_.Release(batch[0].trial_id, WorkerPool::Outcome::kSucceeded);
+  job->Finished(batch[0].index, 1, testing::ResultFor(batch[0].request, "m"),
+                clock_.Now());
+  job->Advance(clock_.Now());
+  // "a" has as many free slots now, and loses the tie to "b" only by
+  // preference: the export follows its search trial.
+  ASSERT_TRUE(pool_.Acquire("other/0").has_value());  // b: 1 free, a: 1.
+  batch = Assign();
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_FALSE(batch[0].request.score_model_sha256().empty());
+  EXPECT_EQ(batch[0].slot.worker, "b");
+}
+
 TEST_F(SchedulerTest, TheDeadlineFollowsTheRecipesLimit) {
   EXPECT_EQ(scheduler_.Deadline(Spec("")), std::chrono::hours(1));
   EXPECT_EQ(scheduler_.Deadline(Spec("recipe: {max_trial_seconds: 90}\n")),

@@ -262,6 +262,18 @@ TEST_F(WorkerPoolTest, ATrialAvoidsTheWorkersThatFailedIt) {
   EXPECT_EQ(pool_.free_slots(), 2);
 }
 
+TEST_F(WorkerPoolTest, APreferredWorkerIsTakenWhileItHasAFreeSlot) {
+  Register("a", 1);
+  Register("b", 3);
+  EXPECT_EQ(pool_.Acquire("j/0", {}, "a")->worker, "a");
+  // Busy now: the least loaded one instead.
+  EXPECT_EQ(pool_.Acquire("j/1", {}, "a")->worker, "b");
+  // Neither an avoided nor an unknown preference counts.
+  pool_.Release("j/0", WorkerPool::Outcome::kSucceeded);
+  EXPECT_EQ(pool_.Acquire("j/2", {"a"}, "a")->worker, "b");
+  EXPECT_EQ(pool_.Acquire("j/3", {}, "gone")->worker, "a");
+}
+
 TEST_F(WorkerPoolTest, AnAvoidedWorkerIsUsedWhenItIsTheOnlyOne) {
   Register("a", 1);
   const auto slot = pool_.Acquire("j", {"a"});
