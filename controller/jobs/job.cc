@@ -26,10 +26,6 @@ std::string KeptModelCacheKey(const std::string& key, const std::string& sha,
   return absl::StrCat(key, ":kept:", sha, test_split ? "+test" : "");
 }
 
-bool KeepsModels(const v1::JobSpec& spec) {
-  return spec.export_().retain_models() != v1::MODEL_RETENTION_NONE;
-}
-
 }  // namespace
 
 Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
@@ -112,122 +108,6 @@ bool Job::IsExportTrial(const v1::TrialRecord& trial) const {
   if (trial.promoted_from().empty()) return false;
   const v1::TrialRecord* source = FindTrial(trial.promoted_from());
   return source != nullptr && source->rung() == trial.rung();
-}
-
-bool Job::ScoresKeptModel(const v1::TrialRecord& trial) const {
-  if (!IsExportTrial(trial) || !KeepsModels(status_.spec())) return false;
-  const v1::TrialRecord* source = FindTrial(trial.promoted_from());
-  return !source->result().artifact_sha256().empty();
-}
-
-v1::EvaluationResult Job::KeptModelResult(
-    const v1::TrialRecord& trial, const v1::EvaluationResult& scored) const {
-  v1::EvaluationResult result = FindTrial(trial.promoted_from())->result();
-  result.set_kept_model(true);
-  if (scored.has_test_accuracy()) {
-    result.set_test_accuracy(scored.test_accuracy());
-  }
-  result.mutable_phase_seconds()->set_export_(scored.total_seconds());
-  return result;
-}
-
-int Job::FrontRung() const {
-  for (int r = top_rung_; r > 0; --r) {
-    if (fronts_[r].size() > 0) return r;
-  }
-  return 0;
-}
-
-bool Job::Record(const v1::TrialRecord& trial) {
-  const v1::EvaluationResult& result = trial.result();
-  const int r = trial.rung();
-  if (r < 0 || r > top_rung_) return false;
-  v1::RungSummary& rung = *status_.mutable_rungs(r);
-  rung.set_succeeded(rung.succeeded() + 1);
-  if (MeasuredViolation(status_.spec().constraints(), result) > 0) {
-    return false;
-  }
-  if (rung.best_trial_id().empty() ||
-      result.val_accuracy() > rung.best_accuracy()) {
-    rung.set_best_accuracy(result.val_accuracy());
-    rung.set_best_trial_id(trial.trial_id());
-  }
-  const int before = FrontRung();
-  const bool changed =
-      fronts_[r].Add(trial.trial_id(), trial.genome_hash(), result);
-  rung.set_front_size(static_cast<int32_t>(fronts_[r].size()));
-  const v1::RungSummary& shown = status_.rungs(FrontRung());
-  status_.set_best_accuracy(shown.best_accuracy());
-  status_.set_best_trial_id(shown.best_trial_id());
-  return FrontRung() != before || (changed && r == FrontRung());
-}
-
-std::set<std::string> Job::ModelsUsed() const {
-  std::set<std::string> digests;
-  for (const v1::TrialRecord& trial : trials_) {
-    if (!trial.result().artifact_sha256().empty()) {
-      digests.insert(trial.result().artifact_sha256());
-    }
-  }
-  return digests;
-}
-
-std::set<std::string> Job::ModelsKept() const {
-  if (status_.spec().export_().retain_models() == v1::MODEL_RETENTION_ALL) {
-    return ModelsUsed();
-  }
-  std::set<std::string> digests;
-  auto keep = [&](const v1::TrialRecord* trial) {
-    if (trial != nullptr && !trial->result().artifact_sha256().empty()) {
-      digests.insert(trial->result().artifact_sha256());
-    }
-  };
-  for (const JobParetoFront& rung_front : fronts_) {
-    const v1::ParetoFront front = rung_front.ToProto(id());
-    for (const v1::ParetoPoint& point : front.points()) {
-      keep(FindTrial(point.trial_id()));
-    }
-  }
-  for (const auto& [source, exported] : export_of_) {
-    if (trials_[exported].state() == v1::TRIAL_STATE_SUCCEEDED) {
-      keep(&trials_[exported]);
-    }
-  }
-  return digests;
-}
-
-void Job::ModelsReleased(const std::set<std::string>& digests) {
-  for (v1::TrialRecord& trial : trials_) {
-    if (digests.contains(trial.result().artifact_sha256())) {
-      trial.mutable_result()->clear_artifact_sha256();
-      Dirty(trial);
-    }
-  }
-}
-
-const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
-  const v1::TrialRecord* trial = FindTrial(trial_id);
-  if (trial == nullptr) return nullptr;
-  auto has_model = [](const v1::TrialRecord* t) {
-    return t->state() == v1::TRIAL_STATE_SUCCEEDED &&
-           !t->result().artifact_sha256().empty();
-  };
-  // Its export's model once there is one; its own kept model until then
-  // (or when the export failed).
-  if (auto e = export_of_.find(trial->index()); e != export_of_.end()) {
-    if (has_model(&trials_[e->second])) return &trials_[e->second];
-  }
-  return has_model(trial) ? trial : nullptr;
-}
-
-v1::ParetoFront Job::ParetoFront() const {
-  const int rung = FrontRung();
-  v1::ParetoFront front = fronts_[rung].ToProto(id());
-  front.set_rung(rung);
-  for (v1::ParetoPoint& point : *front.mutable_points()) {
-    point.set_has_model(ModelTrial(point.trial_id()) != nullptr);
-  }
-  return front;
 }
 
 void Job::Start(absl::Time now) {
@@ -360,7 +240,7 @@ v1::EvaluateRequest Job::Request(int64_t index,
     request.set_evaluate_test_split(test);
     key = ExportCacheKey(key, test);
   } else {
-    request.set_keep_model(KeepsModels(spec));
+    request.set_keep_model(KeepsModels());
   }
   request.set_cache_key(key);
   return request;
@@ -392,7 +272,7 @@ void Job::AnsweredFromCache(int64_t index, const v1::EvaluationResult& result,
   *trial.mutable_start_time() = ToProtoTime(now);
   *trial.mutable_result() =
       ScoresKeptModel(trial) ? KeptModelResult(trial, result) : result;
-  if (!KeepsModels(status_.spec()) && !IsExportTrial(trial)) {
+  if (!KeepsModels() && !IsExportTrial(trial)) {
     // Another job's kept model: this one keeps none.
     trial.mutable_result()->clear_artifact_sha256();
   }
@@ -656,56 +536,6 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
              now);
   }
   return cancelled;
-}
-
-int Job::StartExports(bool kept_only, absl::Time now) {
-  phase_ = Phase::kExport;
-  // The most accurate members of the job's front first, then the most
-  // accurate trial of any rung when it beats them all (early in a job it
-  // may sit below the front's rung).
-  std::vector<const v1::TrialRecord*> best;
-  const v1::ParetoFront front = ParetoFront();
-  for (const v1::ParetoPoint& point : front.points()) {
-    best.push_back(FindTrial(point.trial_id()));
-  }
-  std::stable_sort(best.begin(), best.end(), [](auto* a, auto* b) {
-    return a->result().val_accuracy() > b->result().val_accuracy();
-  });
-  const int top_k = status_.spec().export_().top_k();
-  if (static_cast<int>(best.size()) > top_k) best.resize(top_k);
-  const v1::TrialRecord* most_accurate = nullptr;
-  for (const v1::RungSummary& rung : status_.rungs()) {
-    const v1::TrialRecord* trial = FindTrial(rung.best_trial_id());
-    if (trial != nullptr && (most_accurate == nullptr ||
-                             trial->result().val_accuracy() >
-                                 most_accurate->result().val_accuracy())) {
-      most_accurate = trial;
-    }
-  }
-  if (top_k > 0 && most_accurate != nullptr &&
-      (best.empty() || most_accurate->result().val_accuracy() >
-                           best.front()->result().val_accuracy())) {
-    best.push_back(most_accurate);
-  }
-  // Indices: adding trials moves the records.
-  std::vector<int64_t> sources;
-  for (const v1::TrialRecord* source : best) {
-    if (export_of_.contains(source->index())) continue;
-    if (kept_only && (!KeepsModels(status_.spec()) ||
-                      source->result().artifact_sha256().empty())) {
-      continue;
-    }
-    sources.push_back(source->index());
-  }
-  for (int64_t index : sources) {
-    const v1::TrialRecord source = trials_[index];
-    Proposal proposal{.genome = source.genome(),
-                      .genome_hash = source.genome_hash(),
-                      .fidelity = source.fidelity(),
-                      .rung = source.rung()};
-    export_of_[index] = AddTrial(proposal, source.trial_id(), now);
-  }
-  return static_cast<int>(sources.size());
 }
 
 std::vector<int64_t> Job::End(v1::JobState state, const std::string& message,

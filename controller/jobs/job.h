@@ -39,7 +39,8 @@
 // worker turned away (every slot busy) never ran: NotRun queues it again
 // without using an attempt.
 //
-// Not thread-safe.
+// Fronts, kept models and exports live in job_exports.cc, reading back in
+// job_restore.cc. Not thread-safe.
 
 #include <cstdint>
 #include <deque>
@@ -192,6 +193,8 @@ class Job {
                                                     int64_t first_sequence);
 
   bool IsExportTrial(const v1::TrialRecord& trial) const;
+  // Whether the job's trials keep their models (export.retain_models).
+  bool KeepsModels() const;
   // An export trial that scores its search trial's kept model.
   bool ScoresKeptModel(const v1::TrialRecord& trial) const;
   // The search trial's result, with what scoring its kept model measured.
