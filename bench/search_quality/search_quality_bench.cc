@@ -12,7 +12,11 @@
 //       --spec bench/search_quality/joint.yaml --out /tmp/sq-joint
 //
 // Prints one table row per snapshot (markdown), and writes the rows to
-// <out>/snapshots.csv with the models in <out>/models/.
+// <out>/snapshots.csv with the models in <out>/models/. Then where the time
+// went, per rung (trials, epochs trained and taken over from a lower rung,
+// training seconds, median GFLOP/s), with every trial in <out>/trials.csv.
+// --no-continue-promotions and --train-subset change the spec for
+// ablations and shorter runs.
 
 #include <algorithm>
 #include <chrono>
@@ -71,6 +75,67 @@ double ScoreInPython(const std::string& model, const std::string& dataset) {
   return std::stod(output);
 }
 
+struct RungTotals {
+  int trials = 0;
+  int64_t trained_epochs = 0;
+  int64_t resumed_epochs = 0;
+  double train_seconds = 0;
+  double total_seconds = 0;
+  std::vector<double> gflops;
+};
+
+// Per rung: what the finished search trials cost; every trial to `csv`.
+void PrintWhereTimeWent(const std::vector<v1::TrialRecord>& trials,
+                        const std::string& csv_path) {
+  std::ofstream csv(csv_path);
+  csv << "trial,rung,state,params,parent_macs,val_accuracy,epochs,"
+         "resumed_epochs,train_s,finetune_s,total_s,gflops,worker\n";
+  std::map<int, RungTotals> rungs;
+  for (const v1::TrialRecord& t : trials) {
+    if (t.state() != v1::TRIAL_STATE_SUCCEEDED &&
+        t.state() != v1::TRIAL_STATE_EARLY_STOPPED) {
+      continue;
+    }
+    const v1::EvaluationResult& r = t.result();
+    int epochs = 0;
+    for (const v1::EpochMetrics& e : r.epochs()) {
+      epochs += e.phase() == v1::PHASE_TRAIN;
+    }
+    csv << absl::StrFormat(
+        "%s,%d,%s,%d,%d,%.6f,%d,%d,%.1f,%.1f,%.1f,%.2f,%s\n", t.trial_id(),
+        t.rung(), v1::TrialState_Name(t.state()), r.params(), r.parent_macs(),
+        r.val_accuracy(), epochs, r.resumed_epochs(), r.phase_seconds().train(),
+        r.phase_seconds().finetune(), r.total_seconds(),
+        r.train_gflops_per_second(), t.worker());
+    if (t.cache_hit()) continue;
+    RungTotals& total = rungs[t.rung()];
+    ++total.trials;
+    if (!r.parent_reused()) {
+      total.trained_epochs += epochs - r.resumed_epochs();
+      total.resumed_epochs += r.resumed_epochs();
+    }
+    total.train_seconds += r.phase_seconds().train();
+    total.total_seconds += r.total_seconds();
+    if (r.train_gflops_per_second() > 0) {
+      total.gflops.push_back(r.train_gflops_per_second());
+    }
+  }
+  std::cout << "\n| rung | trials | epochs trained | epochs taken over | "
+               "training s | trial s | median GFLOP/s |\n"
+               "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (auto& [rung, total] : rungs) {
+    double median = 0;
+    if (!total.gflops.empty()) {
+      std::sort(total.gflops.begin(), total.gflops.end());
+      median = total.gflops[total.gflops.size() / 2];
+    }
+    std::cout << absl::StrFormat("| %d | %d | %d | %d | %.0f | %.0f | %.2f |\n",
+                                 rung, total.trials, total.trained_epochs,
+                                 total.resumed_epochs, total.train_seconds,
+                                 total.total_seconds, median);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,6 +158,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--out", out, "Directory for the models and the CSV")
       ->required();
+  bool no_continue = false;
+  int64_t train_subset = 0;
+  app.add_flag("--no-continue-promotions", no_continue,
+               "Promotions train from scratch (the ablation)");
+  app.add_option("--train-subset", train_subset,
+                 "Train on this many examples (0: the spec's)");
   CLI11_PARSE(app, argc, argv);
 
   absl::StatusOr<v1::JobSpec> spec = nasprune::jobspec::LoadJobSpec(spec_path);
@@ -104,6 +175,10 @@ int main(int argc, char** argv) {
       static_cast<int64_t>(minutes * 60));
   // Every model the snapshots name must still be there when they are scored.
   spec->mutable_export_()->set_retain_models(v1::MODEL_RETENTION_ALL);
+  if (no_continue) {
+    spec->mutable_multi_fidelity()->set_continue_promotions(false);
+  }
+  if (train_subset > 0) spec->mutable_dataset()->set_train_subset(train_subset);
   std::filesystem::create_directories(out + "/models");
 
   Cluster cluster;
@@ -223,5 +298,8 @@ int main(int argc, char** argv) {
                                  cell(best25), cell(best5));
   }
   std::cout << "\n" << status.message() << "\n";
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job_id, 100000);
+  if (trials.ok()) PrintWhereTimeWent(*trials, out + "/trials.csv");
   return 0;
 }

@@ -185,6 +185,8 @@ void ValidateStrategy(const v1::StrategySpec& s, FieldErrors* errors) {
                   "must name one of random, evolution, nsga2, reinforce");
       break;
   }
+  errors->CheckRange("strategy.reproducible_window", s.reproducible_window(), 0,
+                     1024);
 }
 
 void ValidateObjectives(const JobSpec& spec, FieldErrors* errors) {
@@ -267,6 +269,16 @@ void ValidateMultiFidelity(const JobSpec& spec, FieldErrors* errors) {
   errors->CheckRange("multi_fidelity.median_grace_epochs",
                      m.median_grace_epochs(), 0, 1000);
   const bool by_epochs = m.resource() == v1::FIDELITY_RESOURCE_EPOCHS;
+  if (m.median_stopping() && spec.strategy().reproducible_window() > 0) {
+    errors->Add("strategy.reproducible_window",
+                "cannot be used with multi_fidelity.median_stopping (its "
+                "decisions depend on when results arrive)");
+  }
+  if (!by_epochs && m.continue_promotions()) {
+    errors->Add("multi_fidelity.continue_promotions",
+                "needs resource epochs (a promotion to more training examples "
+                "cannot continue the lower rung's training)");
+  }
   if (by_epochs && !ValidEpochs(spec.recipe().epochs())) {
     return;  // The resources derive from recipe.epochs, reported on its own.
   }
@@ -411,6 +423,9 @@ void ApplyJobDefaults(JobSpec* spec) {
   }
   if (mf->reduction_factor() == 0) mf->set_reduction_factor(3);
   if (!mf->has_median_grace_epochs()) mf->set_median_grace_epochs(1);
+  if (!mf->has_continue_promotions()) {
+    mf->set_continue_promotions(mf->resource() == v1::FIDELITY_RESOURCE_EPOCHS);
+  }
   if (mf->method() != v1::MULTI_FIDELITY_METHOD_NONE) {
     if (mf->max_resource() == 0 &&
         mf->resource() == v1::FIDELITY_RESOURCE_EPOCHS &&

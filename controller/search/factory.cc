@@ -5,6 +5,7 @@
 #include "common/jobspec/job_spec.h"
 #include "controller/search/multi_fidelity.h"
 #include "controller/search/nsga2.h"
+#include "controller/search/ordered.h"
 #include "controller/search/random_search.h"
 #include "controller/search/regularized_evolution.h"
 #include "controller/search/reinforce.h"
@@ -90,6 +91,7 @@ std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
     resources.push_back(max);
   }
   std::vector<v1::Fidelity> rungs;
+  std::vector<int32_t> lower;  // Epochs of the rungs below, when continuing.
   int64_t last = -1;
   for (double r : resources) {
     const int64_t amount = r <= 0 ? 0 : std::max<int64_t>(1, std::llround(r));
@@ -100,6 +102,10 @@ std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
       if (amount != spec.recipe().epochs()) {
         f.set_epochs(static_cast<int32_t>(amount));
       }
+      if (mf.continue_promotions()) {
+        for (int32_t e : lower) f.add_resume_epochs(e);
+        lower.push_back(static_cast<int32_t>(amount));
+      }
     } else if (amount != spec.dataset().train_subset()) {
       f.set_train_subset(amount);
     }
@@ -108,7 +114,10 @@ std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
   return rungs;
 }
 
-absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateStrategy(
+namespace {
+
+// The base strategy, wrapped in MultiFidelity when the spec asks for it.
+absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateScheduled(
     const v1::JobSpec& spec) {
   absl::StatusOr<std::unique_ptr<SearchStrategy>> base = CreateBase(spec);
   if (!base.ok()) return base.status();
@@ -128,6 +137,20 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateStrategy(
                                                 spec.objectives().end()),
        .constraints = spec.constraints(),
        .multi_objective = spec.strategy().has_nsga2()}));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateStrategy(
+    const v1::JobSpec& spec) {
+  absl::StatusOr<std::unique_ptr<SearchStrategy>> scheduled =
+      CreateScheduled(spec);
+  if (!scheduled.ok() || spec.strategy().reproducible_window() == 0) {
+    return scheduled;
+  }
+  return Upcast(
+      OrderedSearch::Create({.inner = *std::move(scheduled),
+                             .window = spec.strategy().reproducible_window()}));
 }
 
 }  // namespace nasprune::controller

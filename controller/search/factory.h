@@ -18,7 +18,9 @@ namespace nasprune::controller {
 // min·η^k below max (k = 0, 1, …, while below max), then max; epochs are
 // rounded to whole numbers (at least 1), examples to whole examples. A rung
 // at the job's full fidelity leaves its fields 0, so its trials share the
-// cache with single-fidelity jobs. With the whole training split as the top
+// cache with single-fidelity jobs, unless promotions continue
+// (multi_fidelity.continue_promotions): then rung k lists the epochs of the
+// rungs below it in resume_epochs. With the whole training split as the top
 // (resource TRAIN_SUBSET, max_resource 0) the rungs are min, min·η and the
 // whole split.
 std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec);

@@ -1,6 +1,7 @@
 // Scenarios 6 and 7 of the distributed service (issue 6): cancelling a job
 // stops its evaluations on the workers; a worker that fails every
-// evaluation is taken out of rotation and does not stall the job.
+// evaluation is taken out of rotation and does not stall the job. And a
+// reproducible job proposes the same genomes on one worker and on three.
 
 #include <functional>
 #include <thread>
@@ -137,6 +138,51 @@ TEST(Control, AWorkerThatFailsEverythingDoesNotStallTheJob) {
     ++attributed;
   }
   EXPECT_EQ(attributed, status->evaluations_failed()) << log;
+}
+
+// The genome hashes a job proposed, rung by rung, in trial order, when it
+// runs on workers with these synthetic delays (so results come back out of
+// order on more than one).
+std::vector<std::string> ProposedGenomes(const std::string& spec,
+                                         const std::vector<int>& delays_ms) {
+  Cluster cluster;
+  EXPECT_TRUE(cluster.Start());
+  for (int delay : delays_ms) {
+    cluster.AddWorker({.synthetic_delay_ms = delay});
+  }
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(spec);
+  EXPECT_TRUE(job.ok()) << job.status();
+  if (!job.ok()) return {};
+  absl::StatusOr<v1::JobStatus> done =
+      cluster.WaitForJob(job->job_id(), std::chrono::seconds(120));
+  EXPECT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id(), 100);
+  EXPECT_TRUE(trials.ok()) << trials.status();
+  std::vector<std::string> genomes;
+  for (const v1::TrialRecord& trial : *trials) {
+    genomes.push_back(absl::StrCat(trial.rung(), ":", trial.genome_hash()));
+  }
+  return genomes;
+}
+
+TEST(Control, AReproducibleJobProposesTheSameGenomesOnOneAndThreeWorkers) {
+  // Evolution with a population of 4 (so outcomes steer the proposals from
+  // the fifth trial on) under ASHA (so promotions depend on them too).
+  std::string spec =
+      SyntheticJobSpec("same-genomes",
+                       "evolution: {population_size: 4, sample_size: 2}, "
+                       "reproducible_window: 3",
+                       /*max_trials=*/30, /*epochs=*/9, /*seed=*/11);
+  spec += "multi_fidelity: {method: asha}\n";
+  const std::vector<std::string> one = ProposedGenomes(spec, {40});
+  const std::vector<std::string> three = ProposedGenomes(spec, {40, 90, 230});
+  ASSERT_EQ(one.size(), 30u);
+  EXPECT_EQ(one, three);
+  int promotions = 0;
+  for (const std::string& g : one) promotions += g[0] != '0';
+  EXPECT_GT(promotions, 0);
 }
 
 }  // namespace

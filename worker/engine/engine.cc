@@ -43,6 +43,78 @@ bool Stopped(const CancellationToken* cancel) {
   return cancel != nullptr && cancel->cancelled();
 }
 
+std::shared_ptr<const TrainedParent> Find(ParentStore* parents,
+                                          const std::string& key) {
+  if (parents == nullptr || key.empty()) return nullptr;
+  return parents->Find(key);
+}
+
+// Trains `parent` segment by segment from the latest stored boundary (or
+// from scratch), storing the parent at every boundary it reaches. False
+// when cancelled or out of time (flagged in `result`).
+bool TrainParent(const EngineRequest& request, const Datasets& data,
+                 NetworkImpl& parent, const EngineCallbacks& callbacks,
+                 const CancellationToken* cancel, EngineResult* result) {
+  std::vector<EngineRequest::Boundary> ends = request.resume;
+  ends.push_back({request.train.epochs, request.parent_key});
+  size_t first = 0;
+  double earlier_seconds = 0;
+  for (size_t i = request.resume.size(); i-- > 0;) {
+    auto kept = Find(request.parents, request.resume[i].key);
+    if (kept == nullptr) continue;
+    RestoreState(kept->state, parent);
+    result->epochs = kept->epochs;
+    result->resumed_epochs = request.resume[i].epochs;
+    earlier_seconds = kept->train_seconds;
+    first = i + 1;
+    break;
+  }
+  if (callbacks.on_phase) callbacks.on_phase(EnginePhase::kTrain);
+  const auto train_start = Clock::now();
+  int64_t samples = 0;
+  double step_seconds = 0;
+  for (size_t s = first; s < ends.size(); ++s) {
+    TrainOptions options = request.train;
+    options.first_epoch = s == 0 ? 0 : ends[s - 1].epochs;
+    options.epochs = ends[s].epochs - options.first_epoch;
+    if (s > 0) options.warmup_epochs = 0;
+    if (request.train.max_seconds > 0) {
+      options.max_seconds =
+          std::max(1e-3, request.train.max_seconds - Since(train_start));
+    }
+    const TrainResult trained = Train(
+        parent, data, options,
+        [&](const EpochStats& e) {
+          if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kTrain, e);
+        },
+        cancel);
+    result->epochs.insert(result->epochs.end(), trained.epochs.begin(),
+                          trained.epochs.end());
+    for (const EpochStats& e : trained.epochs) {
+      samples += e.samples;
+      step_seconds += e.seconds;
+    }
+    result->train_seconds = Since(train_start);
+    result->train_samples_per_second = samples / std::max(step_seconds, 1e-9);
+    result->cancelled = trained.cancelled;
+    result->timed_out = trained.timed_out;
+    if (result->cancelled || result->timed_out) return false;
+    const EpochStats& last = result->epochs.back();
+    result->parent_val_accuracy = last.val_accuracy;
+    if (request.parents != nullptr && !ends[s].key.empty()) {
+      auto keep = std::make_shared<TrainedParent>();
+      keep->state = CaptureState(parent);
+      keep->epochs = result->epochs;
+      keep->val_loss = last.val_loss;
+      keep->val_accuracy = last.val_accuracy;
+      keep->train_seconds = earlier_seconds + result->train_seconds;
+      keep->train_samples_per_second = result->train_samples_per_second;
+      request.parents->Put(ends[s].key, std::move(keep));
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 EngineResult RunEngine(const EngineRequest& request,
@@ -72,42 +144,18 @@ EngineResult RunEngine(const EngineRequest& request,
   parent->to(request.data.device);
   result.setup_seconds = Since(start);
 
-  // The parent: from the store, or trained now.
-  const bool use_store =
-      request.parents != nullptr && !request.parent_key.empty();
+  // The parent: from the store, or trained now (continuing from the latest
+  // stored boundary of a segmented run).
   std::shared_ptr<const TrainedParent> stored =
-      use_store ? request.parents->Find(request.parent_key) : nullptr;
+      Find(request.parents, request.parent_key);
   if (stored != nullptr) {
     RestoreState(stored->state, *parent);
     result.parent_reused = true;
     result.epochs = stored->epochs;
     result.parent_val_accuracy = stored->val_accuracy;
   } else {
-    phase(EnginePhase::kTrain);
-    const auto train_start = Clock::now();
-    const TrainResult trained = Train(
-        *parent, data, request.train,
-        [&](const EpochStats& e) {
-          if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kTrain, e);
-        },
-        cancel);
-    result.train_seconds = Since(train_start);
-    result.epochs = trained.epochs;
-    result.cancelled = trained.cancelled;
-    result.timed_out = trained.timed_out;
-    result.train_samples_per_second = trained.samples_per_second;
-    if (result.cancelled || result.timed_out) return finish();
-    const EpochStats& last = trained.epochs.back();
-    result.parent_val_accuracy = last.val_accuracy;
-    if (use_store) {
-      auto keep = std::make_shared<TrainedParent>();
-      keep->state = CaptureState(*parent);
-      keep->epochs = trained.epochs;
-      keep->val_loss = last.val_loss;
-      keep->val_accuracy = last.val_accuracy;
-      keep->train_seconds = result.train_seconds;
-      keep->train_samples_per_second = trained.samples_per_second;
-      request.parents->Put(request.parent_key, std::move(keep));
+    if (!TrainParent(request, data, *parent, callbacks, cancel, &result)) {
+      return finish();
     }
   }
 

@@ -46,6 +46,17 @@ struct EngineRequest {
   // device) when both are set. Not owned.
   ParentStore* parents = nullptr;
   std::string parent_key;
+  // Training in segments (a promotion continuing from its lower rungs): the
+  // parent is trained to resume[0].epochs, then to each later boundary, then
+  // to train.epochs, every segment with a schedule of its own (warm-up only
+  // in the first). resume[i].key names the parent at boundary i in
+  // `parents`: training starts from the latest one stored, and stores each
+  // one it reaches. Ascending epochs, each below train.epochs.
+  struct Boundary {
+    int epochs = 0;
+    std::string key;
+  };
+  std::vector<Boundary> resume;
 };
 
 enum class EnginePhase { kSetup, kTrain, kPrune, kFinetune, kMeasure, kExport };
@@ -65,6 +76,8 @@ struct EngineResult {
   CostMeasurement parent_cost;
   double parent_latency_batch1_ms = 0;
   bool parent_reused = false;
+  // Training epochs taken from a stored boundary (EngineRequest::resume).
+  int resumed_epochs = 0;
   bool pruned = false;  // Channels removed or layers factorized.
   // Validation accuracy right after the last removal, before fine-tuning.
   std::optional<double> pruned_val_accuracy;

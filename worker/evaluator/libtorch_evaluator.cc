@@ -67,6 +67,16 @@ absl::StatusOr<TrainOptions> ToTrainOptions(const v1::EvaluateRequest& r) {
         o.learning_rate, ", ", o.batch_size, ", ", o.epochs,
         "); apply the job defaults first"));
   }
+  int previous = 0;
+  for (int boundary : r.fidelity().resume_epochs()) {
+    if (boundary <= previous || boundary >= o.epochs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("fidelity.resume_epochs: must ascend within [1, ",
+                       o.epochs, ") (the fidelity's epochs), got [",
+                       absl::StrJoin(r.fidelity().resume_epochs(), ", "), "]"));
+    }
+    previous = boundary;
+  }
   return o;
 }
 
@@ -168,12 +178,35 @@ std::string ParentKey(const v1::EvaluateRequest& request,
   v1::TrainingRecipe recipe = request.recipe();
   recipe.clear_finetune_lr_scale();
   recipe.clear_max_trial_seconds();
+  // The fidelity as trained: defaults resolved, so that a boundary of a
+  // segmented run (ResumeBoundaries) names the same parent as the lower
+  // rung's own trial.
+  v1::Fidelity fidelity = request.fidelity();
+  if (fidelity.epochs() == 0) fidelity.set_epochs(recipe.epochs());
+  if (fidelity.train_subset() == 0) {
+    fidelity.set_train_subset(request.dataset().train_subset());
+  }
   return Hash128Hex(
       "nasprune.v1.ParentKey",
       absl::StrCat(genome::ArchitectureHash(request.genome().arch()), "|",
                    CanonicalText(recipe), "|", CanonicalText(request.dataset()),
-                   "|", CanonicalText(request.fidelity()), "|", request.seed(),
-                   "|", device, "|", kEvaluatorVersion));
+                   "|", CanonicalText(fidelity), "|", request.seed(), "|",
+                   device, "|", kEvaluatorVersion));
+}
+
+std::vector<EngineRequest::Boundary> ResumeBoundaries(
+    const v1::EvaluateRequest& request, const std::string& device) {
+  std::vector<EngineRequest::Boundary> boundaries;
+  v1::EvaluateRequest lower = request;
+  const auto& resume = request.fidelity().resume_epochs();
+  for (int i = 0; i < resume.size(); ++i) {
+    v1::Fidelity* fidelity = lower.mutable_fidelity();
+    fidelity->set_epochs(resume[i]);
+    fidelity->clear_resume_epochs();
+    for (int j = 0; j < i; ++j) fidelity->add_resume_epochs(resume[j]);
+    boundaries.push_back({resume[i], ParentKey(lower, device)});
+  }
+  return boundaries;
 }
 
 absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
@@ -211,6 +244,7 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
     engine.parents = options.parents.get();
     engine.parent_key = ParentKey(request, device->str());
   }
+  engine.resume = ResumeBoundaries(request, device->str());
   engine.train = *train;
   engine.threads = options.threads;
   engine.seed = request.seed();
@@ -330,11 +364,15 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   seconds->set_export_(outcome.export_seconds);
   result.set_total_seconds(outcome.total_seconds);
   result.set_train_samples_per_second(outcome.train_samples_per_second);
+  result.set_train_gflops_per_second(6.0 * outcome.parent_cost.macs *
+                                     outcome.train_samples_per_second / 1e9);
+  result.set_resumed_epochs(outcome.resumed_epochs);
   FillEpochs(outcome.epochs, v1::PHASE_TRAIN, &result);
   FillEpochs(outcome.finetune_epochs, v1::PHASE_FINETUNE, &result);
   v1::Fidelity* fidelity = result.mutable_fidelity();
   fidelity->set_epochs(train->epochs);
   fidelity->set_train_subset(engine.data.train_subset);
+  *fidelity->mutable_resume_epochs() = request.fidelity().resume_epochs();
   if (!outcome.export_path.empty()) {
     absl::StatusOr<std::string> digest =
         artifacts::FileSha256(outcome.export_path);

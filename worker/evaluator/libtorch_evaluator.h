@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/worker.pb.h"
+#include "worker/engine/engine.h"
 #include "worker/evaluator/evaluator.h"
 #include "worker/prune/parent_store.h"
 #include "worker/train/trainer.h"
@@ -62,6 +63,12 @@ absl::Status StatusFromException(const std::exception& e);
 // set, the fidelity, the seed, the device and the evaluator version.
 std::string ParentKey(const v1::EvaluateRequest& request,
                       const std::string& device);
+
+// The boundaries of a segmented run (Fidelity.resume_epochs), each with the
+// key of the parent trained to it: the parent key of the same request at
+// the lower fidelity (what that rung's own trial stores).
+std::vector<EngineRequest::Boundary> ResumeBoundaries(
+    const v1::EvaluateRequest& request, const std::string& device);
 
 // Runs one evaluation. `export_path`, when not empty, receives the
 // TorchScript archive (the result carries its SHA-256).

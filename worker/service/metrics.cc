@@ -15,6 +15,10 @@ WorkerMetrics::WorkerMetrics(metrics::Registry& registry)
       train_samples_per_second(registry.AddGauge(
           "nasprune_worker_train_samples_per_second",
           "Training throughput of the last successful evaluation.")),
+      train_gflops_per_second(registry.AddGauge(
+          "nasprune_worker_train_gflops_per_second",
+          "Achieved training rate of the last successful evaluation: 6 x "
+          "parent MACs x samples per second, GFLOP/s.")),
       slots(registry.AddGaugeFamily("nasprune_worker_slots",
                                     "Evaluation slots, by state (busy, free).",
                                     {"state"})),

@@ -18,6 +18,7 @@ struct WorkerMetrics {
   metrics::Histogram& evaluation_duration_seconds;
   // Training throughput of the last successful evaluation.
   metrics::Gauge& train_samples_per_second;
+  metrics::Gauge& train_gflops_per_second;
   // Evaluation slots by state (busy, free).
   metrics::Family<metrics::Gauge>& slots;
   // Evaluate calls refused because every slot was busy.

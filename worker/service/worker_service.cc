@@ -209,6 +209,7 @@ void WorkerServiceImpl::Count(const char* outcome,
           .count());
   if (r.ok() && r->train_samples_per_second() > 0) {
     m->train_samples_per_second.Set(r->train_samples_per_second());
+    m->train_gflops_per_second.Set(r->train_gflops_per_second());
   }
 }
 

@@ -173,8 +173,9 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
   int64_t trained_samples = 0;
   network.train();
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const int number = options.first_epoch + epoch;
     BatchIterator batches(data.train, options.batch_size,
-                          options.seed * 1000003ULL + epoch, options.augment,
+                          options.seed * 1000003ULL + number, options.augment,
                           flip);
     torch::Tensor loss_sum =
         torch::zeros({}, data.train.labels.options().dtype(torch::kFloat32));
@@ -235,7 +236,7 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
     trained_samples += seen;
     if (result.cancelled || result.timed_out) break;
     EpochStats stats;
-    stats.epoch = epoch;
+    stats.epoch = number;
     stats.train_loss = loss_sum.item<double>() / std::max<int64_t>(1, seen);
     stats.train_accuracy = static_cast<double>(correct.item<int64_t>()) /
                            std::max<int64_t>(1, seen);

@@ -33,6 +33,9 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   int64_t batch_size = 128;
   int epochs = 10;
+  // Epochs already trained (a continued run): this run's epochs are numbered
+  // from first_epoch + 1, and each epoch's data order follows its number.
+  int first_epoch = 0;
   // Each epoch trains on this fraction of the training split's batches, in
   // (0, 1]: a lower fidelity's share of a fine-tune epoch (the schedule runs
   // over the steps actually taken).

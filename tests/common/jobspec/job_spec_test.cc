@@ -90,6 +90,15 @@ TEST(ApplyJobDefaults, AdamWAndAshaDefaults) {
   EXPECT_DOUBLE_EQ(spec.recipe().weight_decay(), 0.05);
   EXPECT_DOUBLE_EQ(spec.multi_fidelity().max_resource(), 27);
   EXPECT_DOUBLE_EQ(spec.multi_fidelity().min_resource(), 3);
+  EXPECT_TRUE(spec.multi_fidelity().continue_promotions());
+
+  // Promotions continue by default only when they add epochs.
+  JobSpec subset = Minimal();
+  subset.mutable_multi_fidelity()->set_resource(
+      v1::FIDELITY_RESOURCE_TRAIN_SUBSET);
+  ApplyJobDefaults(&subset);
+  EXPECT_TRUE(subset.multi_fidelity().has_continue_promotions());
+  EXPECT_FALSE(subset.multi_fidelity().continue_promotions());
 }
 
 TEST(ApplyJobDefaults, RgbDatasetGetsTheRgbSpace) {
@@ -446,6 +455,25 @@ INSTANTIATE_TEST_SUITE_P(
                s->mutable_multi_fidelity()->set_median_grace_epochs(-1);
              },
              "multi_fidelity.median_grace_epochs: -1 is outside"},
+        Case{"ReproducibleWindowRange",
+             [](JobSpec* s) {
+               s->mutable_strategy()->set_reproducible_window(1025);
+             },
+             "strategy.reproducible_window: 1025 is outside [0, 1024]"},
+        Case{"ReproducibleWindowWithMedianStopping",
+             [](JobSpec* s) {
+               s->mutable_strategy()->set_reproducible_window(4);
+               s->mutable_multi_fidelity()->set_median_stopping(true);
+             },
+             "strategy.reproducible_window: cannot be used with "
+             "multi_fidelity.median_stopping"},
+        Case{"ContinuePromotionsNeedEpochs",
+             [](JobSpec* s) {
+               s->mutable_multi_fidelity()->set_resource(
+                   v1::FIDELITY_RESOURCE_TRAIN_SUBSET);
+               s->mutable_multi_fidelity()->set_continue_promotions(true);
+             },
+             "multi_fidelity.continue_promotions: needs resource epochs"},
         Case{"MaxResourceAboveEpochs",
              [](JobSpec* s) { s->mutable_multi_fidelity()->set_max_resource(11); },
              "multi_fidelity.max_resource: 11 is outside [0, 10]"},

@@ -67,7 +67,23 @@ TEST(RungFidelities, GeometricBelowTheFullFidelity) {
   ASSERT_EQ(rungs.size(), 3u);
   EXPECT_EQ(rungs[0].epochs(), 1);
   EXPECT_EQ(rungs[1].epochs(), 3);
-  EXPECT_EQ(rungs[2].epochs(), 0);  // Full: shares the cache.
+  EXPECT_EQ(rungs[2].epochs(), 0);
+  // Promotions continue from the rungs below by default.
+  EXPECT_TRUE(rungs[0].resume_epochs().empty());
+  EXPECT_EQ(std::vector<int32_t>(rungs[1].resume_epochs().begin(),
+                                 rungs[1].resume_epochs().end()),
+            std::vector<int32_t>({1}));
+  EXPECT_EQ(std::vector<int32_t>(rungs[2].resume_epochs().begin(),
+                                 rungs[2].resume_epochs().end()),
+            std::vector<int32_t>({1, 3}));
+  // Without continuation every rung trains from scratch, and the top one
+  // is the full fidelity: it shares the cache with single-fidelity jobs.
+  spec.mutable_multi_fidelity()->set_continue_promotions(false);
+  rungs = RungFidelities(Prepared(spec));
+  ASSERT_EQ(rungs.size(), 3u);
+  EXPECT_TRUE(rungs[1].resume_epochs().empty());
+  EXPECT_EQ(rungs[2].ByteSizeLong(), 0u);
+  spec.mutable_multi_fidelity()->clear_continue_promotions();
 
   spec.mutable_recipe()->set_epochs(10);
   spec.mutable_multi_fidelity()->set_reduction_factor(2);
@@ -87,7 +103,8 @@ TEST(RungFidelities, GeometricBelowTheFullFidelity) {
   ASSERT_EQ(rungs.size(), 3u);
   EXPECT_EQ(rungs[0].train_subset(), 1000);
   EXPECT_EQ(rungs[1].train_subset(), 3000);
-  EXPECT_EQ(rungs[2].train_subset(), 0);  // The whole split.
+  EXPECT_EQ(rungs[2].train_subset(), 0);          // The whole split.
+  EXPECT_TRUE(rungs[2].resume_epochs().empty());  // Nothing to continue.
 }
 
 }  // namespace

@@ -182,6 +182,103 @@ TEST(EvaluateGenome, AFidelityOfFewerEpochsScalesFineTuningAlike) {
   }
 }
 
+// The epoch numbers of a result's training curve.
+std::vector<int> TrainEpochs(const v1::EvaluationResult& result) {
+  std::vector<int> epochs;
+  for (const v1::EpochMetrics& e : result.epochs()) {
+    if (e.phase() == v1::PHASE_TRAIN) epochs.push_back(e.epoch());
+  }
+  return epochs;
+}
+
+TEST(EvaluateGenome, APromotionContinuesFromTheLowerRungsParent) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
+  EvaluatorOptions options = OptionsFor(root);
+  options.parents = std::make_shared<ParentStore>(ParentStore::Options{});
+  // Rungs of 1, 2 and 4 epochs (the recipe's).
+  v1::EvaluateRequest rung0 = ToyRequest(4);
+  AddPlan(&rung0, 0.5);
+  rung0.mutable_fidelity()->set_epochs(1);
+  v1::EvaluateRequest rung1 = rung0;
+  rung1.mutable_fidelity()->set_epochs(2);
+  rung1.mutable_fidelity()->add_resume_epochs(1);
+  v1::EvaluateRequest rung2 = rung0;
+  rung2.mutable_fidelity()->clear_epochs();  // The recipe's 4.
+  rung2.mutable_fidelity()->add_resume_epochs(1);
+  rung2.mutable_fidelity()->add_resume_epochs(2);
+
+  const auto low = EvaluateGenome(rung0, "", options, nullptr, nullptr);
+  ASSERT_TRUE(low.ok()) << low.status();
+  EXPECT_EQ(low->resumed_epochs(), 0);
+  EXPECT_GT(low->train_gflops_per_second(), 0);
+  int trained = 0;
+  auto count = [&](const v1::TrialProgress& p) {
+    trained += p.phase() == v1::PHASE_TRAIN && p.has_epoch();
+  };
+  const auto middle = EvaluateGenome(rung1, "", options, count, nullptr);
+  ASSERT_TRUE(middle.ok()) << middle.status();
+  EXPECT_EQ(middle->resumed_epochs(), 1);
+  EXPECT_EQ(trained, 1);  // Only the epoch the lower rung did not train.
+  EXPECT_EQ(TrainEpochs(*middle), (std::vector<int>{1, 2}));
+  EXPECT_EQ(middle->epochs(0).val_accuracy(), low->epochs(0).val_accuracy());
+  EXPECT_EQ(middle->fidelity().resume_epochs_size(), 1);
+  trained = 0;
+  const auto top = EvaluateGenome(rung2, "", options, count, nullptr);
+  ASSERT_TRUE(top.ok()) << top.status();
+  EXPECT_EQ(top->resumed_epochs(), 2);
+  EXPECT_EQ(trained, 2);
+  EXPECT_EQ(TrainEpochs(*top), (std::vector<int>{1, 2, 3, 4}));
+
+  // Elsewhere (no stored parents) the top rung trains every segment itself,
+  // to the same figures: the result does not depend on where it runs.
+  options.parents = std::make_shared<ParentStore>(ParentStore::Options{});
+  trained = 0;
+  const auto fresh = EvaluateGenome(rung2, "", options, count, nullptr);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->resumed_epochs(), 0);
+  EXPECT_EQ(trained, 4);
+  EXPECT_EQ(fresh->parent_val_accuracy(), top->parent_val_accuracy());
+  EXPECT_EQ(fresh->val_accuracy(), top->val_accuracy());
+  EXPECT_EQ(fresh->val_loss(), top->val_loss());
+  // ... and it left the boundaries behind for later promotions.
+  trained = 0;
+  const auto again = EvaluateGenome(rung1, "", options, count, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->parent_reused());
+  EXPECT_EQ(trained, 0);
+  EXPECT_EQ(again->val_accuracy(), middle->val_accuracy());
+
+  // A warm restart is not the same training as one schedule over 4 epochs.
+  v1::EvaluateRequest scratch = rung2;
+  scratch.mutable_fidelity()->clear_resume_epochs();
+  EXPECT_NE(ParentKey(scratch, "cpu"), ParentKey(rung2, "cpu"));
+  // Defaults resolved: the boundary at 2 epochs names rung 1's parent.
+  const auto boundaries = ResumeBoundaries(rung2, "cpu");
+  ASSERT_EQ(boundaries.size(), 2u);
+  EXPECT_EQ(boundaries[0].key, ParentKey(rung0, "cpu"));
+  EXPECT_EQ(boundaries[1].key, ParentKey(rung1, "cpu"));
+}
+
+TEST(EvaluateGenome, ResumeEpochsMustAscendBelowTheFidelity) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
+  for (const std::vector<int>& resume :
+       {std::vector<int>{2, 1}, std::vector<int>{0}, std::vector<int>{3}}) {
+    v1::EvaluateRequest request = ToyRequest(3);
+    for (int e : resume) request.mutable_fidelity()->add_resume_epochs(e);
+    const auto result =
+        EvaluateGenome(request, "", OptionsFor(root), nullptr, nullptr);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(result.status().message().find(
+                  "fidelity.resume_epochs: must ascend within [1, 3)"),
+              std::string::npos)
+        << result.status();
+  }
+}
+
 // Trains `request` keeping its model in `artifacts`; the result.
 v1::EvaluationResult TrainAndKeep(const TempDir& root,
                                   const std::string& artifacts,

@@ -41,6 +41,7 @@ class FakeEvaluator final : public Evaluator {
     v1::EvaluationResult result;
     result.set_cache_key(request.cache_key());
     result.set_train_samples_per_second(1234);
+    result.set_train_gflops_per_second(5.5);
     return result;
   }
   absl::Notification started;
@@ -189,6 +190,7 @@ TEST_F(WorkerServiceTest, CountsEvaluationsByOutcome) {
   EXPECT_EQ(metrics_.evaluations.Labels({"failed"}).value(), 1);
   EXPECT_EQ(metrics_.evaluation_duration_seconds.count(), 3u);
   EXPECT_EQ(metrics_.train_samples_per_second.value(), 1234);
+  EXPECT_EQ(metrics_.train_gflops_per_second.value(), 5.5);
   EXPECT_EQ(metrics_.slots.Labels({"free"}).value(), 2);
   EXPECT_EQ(metrics_.slots.Labels({"busy"}).value(), 0);
   const std::string text = registry_.TextFormat();
