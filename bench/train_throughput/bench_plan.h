@@ -10,8 +10,13 @@
 
 namespace nasprune::bench {
 
-inline genome::NetworkPlan TwoConvPlan(int height = 28, int width = 28,
-                                       int classes = 10) {
+// `op` replaces the two blocks' convolutions: depthwise-separable (a 3×3
+// depthwise on the block's input, then a pointwise), or MBConv with
+// expansion 4 (pointwise expand, 3×3 depthwise, pointwise project): the
+// operators searched besides plain convolutions, on the same widths.
+inline genome::NetworkPlan TwoConvPlan(
+    int height = 28, int width = 28, int classes = 10,
+    genome::Operator op = genome::Operator::kConv) {
   genome::NetworkPlan plan;
   plan.input = {
       .channels = 1, .height = height, .width = width, .num_classes = classes};
@@ -27,7 +32,7 @@ inline genome::NetworkPlan TwoConvPlan(int height = 28, int width = 28,
     genome::BlockPlan block;
     block.name = "stages[" + std::to_string(s) + "].blocks[0]";
     block.stage = s;
-    block.op = genome::Operator::kConv;
+    block.op = op;
     block.activation = genome::Activation::kRelu;
     block.kernel = 3;
     block.max_pool_before = true;
@@ -37,6 +42,11 @@ inline genome::NetworkPlan TwoConvPlan(int height = 28, int width = 28,
     block.in_width = block.out_width = w;
     block.in_channels = in;
     block.mid_channels = block.out_channels = widths[s];
+    if (op == genome::Operator::kDepthwiseSeparable) block.mid_channels = in;
+    if (op == genome::Operator::kMbconv) {
+      block.mid_channels = 4 * in;
+      block.has_expand = true;
+    }
     in = widths[s];
     plan.blocks.push_back(block);
   }
