@@ -299,7 +299,11 @@ int main(int argc, char** argv) {
   }
   std::cout << "\n" << status.message() << "\n";
   absl::StatusOr<std::vector<v1::TrialRecord>> trials =
-      cluster.Trials(job_id, 100000);
-  if (trials.ok()) PrintWhereTimeWent(*trials, out + "/trials.csv");
+      cluster.Trials(job_id, 500);
+  if (!trials.ok()) {
+    std::cerr << "trials: " << trials.status() << "\n";
+    return 1;
+  }
+  PrintWhereTimeWent(*trials, out + "/trials.csv");
   return 0;
 }

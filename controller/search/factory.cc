@@ -70,6 +70,26 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
        .crossover_probability = s.evolution().crossover_probability()}));
 }
 
+// The boundaries a rung of `epochs` trains through: those of the highest
+// lower rung whose remaining segment is at least as long as that rung's own
+// last one (a short final segment would restart the learning rate at its
+// peak only to anneal it at once), then that rung's epochs. Empty when no
+// lower rung qualifies.
+std::vector<int32_t> ContinuedChain(
+    const std::vector<int32_t>& lower_epochs,
+    const std::vector<std::vector<int32_t>>& lower_chains, int32_t epochs) {
+  for (size_t j = lower_epochs.size(); j-- > 0;) {
+    const int32_t from = lower_epochs[j];
+    const int32_t before = lower_chains[j].empty() ? 0 : lower_chains[j].back();
+    if (epochs - from >= from - before) {
+      std::vector<int32_t> chain = lower_chains[j];
+      chain.push_back(from);
+      return chain;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
@@ -91,7 +111,10 @@ std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
     resources.push_back(max);
   }
   std::vector<v1::Fidelity> rungs;
-  std::vector<int32_t> lower;  // Epochs of the rungs below, when continuing.
+  // Per rung when continuing: its epochs, and the boundaries it trains
+  // through (the lower rung it continues from, and that one's).
+  std::vector<int32_t> rung_epochs;
+  std::vector<std::vector<int32_t>> chains;
   int64_t last = -1;
   for (double r : resources) {
     const int64_t amount = r <= 0 ? 0 : std::max<int64_t>(1, std::llround(r));
@@ -103,8 +126,10 @@ std::vector<v1::Fidelity> RungFidelities(const v1::JobSpec& spec) {
         f.set_epochs(static_cast<int32_t>(amount));
       }
       if (mf.continue_promotions()) {
-        for (int32_t e : lower) f.add_resume_epochs(e);
-        lower.push_back(static_cast<int32_t>(amount));
+        const auto e = static_cast<int32_t>(amount);
+        chains.push_back(ContinuedChain(rung_epochs, chains, e));
+        rung_epochs.push_back(e);
+        for (int32_t b : chains.back()) f.add_resume_epochs(b);
       }
     } else if (amount != spec.dataset().train_subset()) {
       f.set_train_subset(amount);

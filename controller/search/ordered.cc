@@ -38,10 +38,14 @@ std::vector<Proposal> OrderedSearch::Propose(int count) {
     while (released_ < required) {
       if (!ReleaseOne()) return out;  // Wait for the outcome.
     }
-    std::vector<Proposal> one = options_.inner->Propose(1);
-    while (one.empty()) {
+    std::vector<Proposal> one;
+    for (;;) {
+      if (dry_at_ != released_) {
+        one = options_.inner->Propose(1);
+        if (!one.empty()) break;
+        dry_at_ = released_;
+      }
       if (!ReleaseOne()) return out;  // Waiting, or nothing left at all.
-      one = options_.inner->Propose(1);
     }
     pending_.push_back({.genome_hash = one[0].genome_hash,
                         .rung = one[0].rung,
@@ -73,6 +77,7 @@ v1::StrategyState OrderedSearch::Save() const {
   state.set_strategy("ordered");
   *state.mutable_inner() = options_.inner->Save();
   state.set_released(released_);
+  state.set_dry(dry_at_ == released_);
   for (const Pending& p : pending_) {
     v1::OrderedTrial* t = state.add_ordered();
     t->set_genome_hash(p.genome_hash);
@@ -114,6 +119,7 @@ absl::Status OrderedSearch::Restore(const v1::StrategyState& state) {
     pending_.push_back(std::move(p));
   }
   released_ = state.released();
+  dry_at_ = state.dry() ? released_ : -1;
   return absl::OkStatus();
 }
 

@@ -11,10 +11,11 @@
 // has observed exactly trials 0 … i−N, in trial order: outcomes are held
 // until the proposal that may see them. So at most N trials are in flight,
 // and a worker waits when an early trial is slow. When the wrapped strategy
-// proposes nothing at that point (a successive-halving bracket waiting for
-// its rung, say), the next outcomes are released one at a time, in order,
-// each once it has arrived, until it proposes or none is left: a rule that
-// depends on the outcomes only, never on their timing. A proposal whose
+// proposes nothing at that point (it finds no new admissible genome), it is
+// not asked again until the next outcome is released, one at a time, in
+// order, each once it has arrived, until it proposes or none is left: a
+// rule that depends on the outcomes only, never on their timing (asking it
+// again would spend its random draws). A proposal whose
 // trial never gets an outcome (cancelled) holds every later one back, which
 // happens only when the search is ending anyway.
 //
@@ -64,6 +65,7 @@ class OrderedSearch : public SearchStrategy {
   Options options_;
   std::deque<Pending> pending_;  // Proposed, not yet observed by inner.
   int64_t released_ = 0;         // Proposals the inner strategy observed.
+  int64_t dry_at_ = -1;          // released_ when inner last proposed nothing.
 };
 
 }  // namespace nasprune::controller

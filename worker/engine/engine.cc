@@ -43,6 +43,15 @@ bool Stopped(const CancellationToken* cancel) {
   return cancel != nullptr && cancel->cancelled();
 }
 
+// The seed of torch's generator (dropout) from a stage of the evaluation
+// on, so that a stage draws the same whether the ones before it ran here or
+// came from the parent store: training from epoch `first_epoch` on, or (with
+// kFinetuneStage) pruning and fine-tuning.
+constexpr int kFinetuneStage = -1;
+uint64_t StageSeed(uint64_t seed, int stage) {
+  return seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(stage + 2);
+}
+
 std::shared_ptr<const TrainedParent> Find(ParentStore* parents,
                                           const std::string& key) {
   if (parents == nullptr || key.empty()) return nullptr;
@@ -70,6 +79,11 @@ bool TrainParent(const EngineRequest& request, const Datasets& data,
     break;
   }
   if (callbacks.on_phase) callbacks.on_phase(EnginePhase::kTrain);
+  // The epochs taken over are reported as if trained now, so a listener
+  // (the median stopping rule) sees the whole curve wherever it ran.
+  for (const EpochStats& e : result->epochs) {
+    if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kTrain, e);
+  }
   const auto train_start = Clock::now();
   int64_t samples = 0;
   double step_seconds = 0;
@@ -82,6 +96,7 @@ bool TrainParent(const EngineRequest& request, const Datasets& data,
       options.max_seconds =
           std::max(1e-3, request.train.max_seconds - Since(train_start));
     }
+    torch::manual_seed(StageSeed(request.seed, options.first_epoch));
     const TrainResult trained = Train(
         parent, data, options,
         [&](const EpochStats& e) {
@@ -187,6 +202,7 @@ EngineResult RunEngine(const EngineRequest& request,
     prune_callbacks.on_epoch = [&](const EpochStats& e) {
       if (callbacks.on_epoch) callbacks.on_epoch(EnginePhase::kFinetune, e);
     };
+    torch::manual_seed(StageSeed(request.seed, kFinetuneStage));
     PruneOutcome pruned =
         PruneAndFinetune(*parent, data, prune, prune_callbacks, cancel);
     result.prune_seconds = pruned.prune_seconds;

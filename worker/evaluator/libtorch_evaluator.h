@@ -36,7 +36,10 @@ namespace nasprune::worker {
 // (libtorch-1 trained the pruned network from scratch).
 // libtorch-3: a fidelity of fewer epochs than the recipe's scales
 // fine-tuning too; archives carry their input normalization.
-inline constexpr char kEvaluatorVersion[] = "libtorch-3";
+// libtorch-4: CPU training in channels-last; torch's generator (dropout)
+// reseeded per training segment and before pruning, so that a promotion
+// that continues and a parent taken from the store give the same figures.
+inline constexpr char kEvaluatorVersion[] = "libtorch-4";
 
 struct EvaluatorOptions {
   // Roots searched for named data sets (<root>/<name>).

@@ -61,21 +61,20 @@ torch::Tensor ChannelsLast(const torch::Tensor& images) {
   return images.contiguous(torch::MemoryFormat::ChannelsLast);
 }
 
-}  // namespace
-
-void ToChannelsLast(NetworkImpl& network) {
+// Converts the network's 4-D parameters and buffers to `format` in place
+// (values unchanged).
+void SetMemoryFormat(NetworkImpl& network, torch::MemoryFormat format) {
   torch::NoGradGuard no_grad;
-  for (torch::Tensor& t : network.parameters()) {
-    if (t.dim() == 4) {
-      t.set_data(t.data().contiguous(torch::MemoryFormat::ChannelsLast));
+  auto convert = [format](std::vector<torch::Tensor> tensors) {
+    for (torch::Tensor& t : tensors) {
+      if (t.dim() == 4) t.set_data(t.data().contiguous(format));
     }
-  }
-  for (torch::Tensor& t : network.buffers()) {
-    if (t.dim() == 4) {
-      t.set_data(t.data().contiguous(torch::MemoryFormat::ChannelsLast));
-    }
-  }
+  };
+  convert(network.parameters());
+  convert(network.buffers());
 }
+
+}  // namespace
 
 void RecalibrateBatchNorm(NetworkImpl& network, const Split& train, int batches,
                           int64_t batch_size, uint64_t seed) {
@@ -172,7 +171,9 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
   const bool autocast = cuda && options.mixed_precision;
   const bool flip = data.channels >= 3;
   const bool channels_last = options.channels_last && !cuda;
-  if (channels_last) ToChannelsLast(network);
+  if (channels_last) {
+    SetMemoryFormat(network, torch::MemoryFormat::ChannelsLast);
+  }
   auto optimizer = MakeOptimizer(network, options);
   std::vector<torch::Tensor> parameters = network.parameters();
   const int64_t full_steps =
@@ -275,6 +276,7 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
     if (on_epoch) on_epoch(stats);
   }
   if (distill) options.teacher->train(teacher_was_training);
+  if (channels_last) SetMemoryFormat(network, torch::MemoryFormat::Contiguous);
   result.seconds = Since(start);
   result.samples_per_second = trained_samples / std::max(train_seconds, 1e-9);
   return result;

@@ -45,10 +45,12 @@ struct TrainOptions {
   double label_smoothing = 0;
   bool augment = false;         // Random crop; plus horizontal flip for RGB.
   bool mixed_precision = true;  // CUDA only.
-  // On the CPU, train (and score each epoch) in the channels-last memory
-  // format: the network's 4-D parameters and buffers are converted once and
-  // every batch on the way in. 1.2-1.8x faster than NCHW for the
-  // convolutions searched here (docs/benchmarks.md). Ignored on CUDA.
+  // On the CPU, train in the channels-last memory format: the network's 4-D
+  // parameters and buffers are converted for the run (and back to NCHW at
+  // its end, so what is measured and exported never depends on it) and
+  // every batch on the way in. Faster for plain convolutions and MBConv,
+  // slower for depthwise-separable blocks (docs/benchmarks.md). Ignored on
+  // CUDA.
   bool channels_last = true;
   // Stop after this many wall seconds (checked every step); 0 = no limit.
   double max_seconds = 0;
@@ -104,10 +106,6 @@ TrainResult Train(NetworkImpl& network, const Datasets& data,
                   const TrainOptions& options,
                   const std::function<void(const EpochStats&)>& on_epoch,
                   const CancellationToken* cancel);
-
-// Converts the network's 4-D parameters and buffers to the channels-last
-// memory format in place (values unchanged).
-void ToChannelsLast(NetworkImpl& network);
 
 // Mean cross-entropy and top-1 accuracy of `network` on `split`, in eval mode
 // without gradients; the network's training flag is restored. On the CPU

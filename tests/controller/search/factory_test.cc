@@ -58,6 +58,10 @@ TEST(CreateStrategy, SameSeedSameProposals) {
   EXPECT_EQ(a->Propose(10)[9].genome_hash, b->Propose(10)[9].genome_hash);
 }
 
+std::vector<int32_t> Resumes(const v1::Fidelity& f) {
+  return {f.resume_epochs().begin(), f.resume_epochs().end()};
+}
+
 TEST(RungFidelities, GeometricBelowTheFullFidelity) {
   v1::JobSpec spec;
   spec.mutable_recipe()->set_epochs(9);
@@ -92,6 +96,19 @@ TEST(RungFidelities, GeometricBelowTheFullFidelity) {
   ASSERT_EQ(rungs.size(), 4u);  // 2, 4, 8, 10.
   EXPECT_EQ(rungs[2].epochs(), 8);
   EXPECT_EQ(rungs[3].epochs(), 0);
+  EXPECT_EQ(Resumes(rungs[2]), (std::vector<int32_t>{2, 4}));
+  // 8 → 10 would be a 2-epoch segment after a 4-epoch one: the top rung
+  // continues from the 4-epoch rung instead (6 more epochs).
+  EXPECT_EQ(Resumes(rungs[3]), (std::vector<int32_t>{2, 4}));
+
+  // The defaults (10 epochs, η = 3, rungs 1, 3, 9, 10): the top rung
+  // continues from 3 epochs, not with a 1-epoch restart after 9.
+  v1::JobSpec defaults;
+  defaults.mutable_multi_fidelity()->set_method(v1::MULTI_FIDELITY_METHOD_ASHA);
+  rungs = RungFidelities(Prepared(defaults));
+  ASSERT_EQ(rungs.size(), 4u);
+  EXPECT_EQ(Resumes(rungs[2]), (std::vector<int32_t>{1, 3}));
+  EXPECT_EQ(Resumes(rungs[3]), (std::vector<int32_t>{1, 3}));
 
   v1::JobSpec subset;
   subset.mutable_multi_fidelity()->set_method(

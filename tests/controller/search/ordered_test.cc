@@ -1,5 +1,6 @@
 #include "controller/search/ordered.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,74 @@ TEST(OrderedSearch, SameProposalsWhateverTheWorkersAndTheOrder) {
 TEST(OrderedSearch, WithoutAWindowTheOrderChangesTheProposals) {
   // The check above could not fail if outcomes did not steer the search.
   EXPECT_NE(Simulate(0, 1, 1), Simulate(0, 3, 8));
+}
+
+// Proposes "g0", "g1", … but nothing while it has observed exactly two
+// outcomes; counts how often it is asked.
+class DryOnce : public SearchStrategy {
+ public:
+  std::vector<Proposal> Propose(int count) override {
+    std::vector<Proposal> out;
+    for (int i = 0; i < count; ++i) {
+      ++calls;
+      if (observed_ == 2) break;
+      Proposal p;
+      p.genome_hash = absl::StrCat("g", next_++);
+      out.push_back(p);
+    }
+    return out;
+  }
+  void Observe(const Observation&) override { ++observed_; }
+  v1::StrategyState Save() const override { return {}; }
+  absl::Status Restore(const v1::StrategyState&) override {
+    return absl::OkStatus();
+  }
+  int calls = 0;
+
+ private:
+  int observed_ = 0;
+  int next_ = 0;
+};
+
+TEST(OrderedSearch, AStrategyThatProposesNothingIsAskedOncePerRelease) {
+  // However many times the job asks while outcomes arrive out of order,
+  // the wrapped strategy is asked the same number of times (a strategy
+  // spends random draws on every call).
+  std::vector<int> calls;
+  std::vector<std::vector<std::string>> proposed;
+  std::vector<std::pair<int, int>> runs = {{1, 1}};
+  for (int seed = 2; seed < 12; ++seed) runs.push_back({2 + seed % 2, seed});
+  for (const auto& [workers, seed] : runs) {
+    auto inner = std::make_unique<DryOnce>();
+    DryOnce* fake = inner.get();
+    auto ordered =
+        *OrderedSearch::Create({.inner = std::move(inner), .window = 3});
+    Rng order(static_cast<uint64_t>(seed));
+    std::vector<Proposal> running;
+    std::vector<std::string> hashes;
+    while (hashes.size() < 12) {
+      // The job asks after every outcome, whatever it was.
+      std::vector<Proposal> next =
+          ordered->Propose(std::min(workers - static_cast<int>(running.size()),
+                                    12 - static_cast<int>(hashes.size())));
+      for (Proposal& p : next) {
+        hashes.push_back(p.genome_hash);
+        running.push_back(p);
+      }
+      if (running.empty()) break;
+      const size_t done = static_cast<size_t>(
+          order.UniformInt(0, static_cast<int64_t>(running.size()) - 1));
+      ordered->Observe({.genome_hash = running[done].genome_hash});
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(done));
+    }
+    calls.push_back(fake->calls);
+    proposed.push_back(hashes);
+  }
+  ASSERT_EQ(proposed[0].size(), 12u);
+  for (size_t i = 1; i < runs.size(); ++i) {
+    EXPECT_EQ(calls[i], calls[0]) << "run " << i;
+    EXPECT_EQ(proposed[i], proposed[0]) << "run " << i;
+  }
 }
 
 TEST(OrderedSearch, AtMostTheWindowInFlight) {

@@ -197,9 +197,11 @@ TEST(EvaluateGenome, APromotionContinuesFromTheLowerRungsParent) {
   testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, false);
   EvaluatorOptions options = OptionsFor(root);
   options.parents = std::make_shared<ParentStore>(ParentStore::Options{});
-  // Rungs of 1, 2 and 4 epochs (the recipe's).
+  // Rungs of 1, 2 and 4 epochs (the recipe's), with dropout (which draws
+  // from torch's generator) and pruning.
   v1::EvaluateRequest rung0 = ToyRequest(4);
   AddPlan(&rung0, 0.5);
+  rung0.mutable_genome()->mutable_arch()->mutable_head()->set_dropout(0.3);
   rung0.mutable_fidelity()->set_epochs(1);
   v1::EvaluateRequest rung1 = rung0;
   rung1.mutable_fidelity()->set_epochs(2);
@@ -219,17 +221,22 @@ TEST(EvaluateGenome, APromotionContinuesFromTheLowerRungsParent) {
   };
   const auto middle = EvaluateGenome(rung1, "", options, count, nullptr);
   ASSERT_TRUE(middle.ok()) << middle.status();
+  // Only the second epoch was trained: the first is the lower rung's own
+  // (its duration too), reported like a trained one so that the progress
+  // curve is whole.
   EXPECT_EQ(middle->resumed_epochs(), 1);
-  EXPECT_EQ(trained, 1);  // Only the epoch the lower rung did not train.
+  EXPECT_EQ(trained, 2);
   EXPECT_EQ(TrainEpochs(*middle), (std::vector<int>{1, 2}));
   EXPECT_EQ(middle->epochs(0).val_accuracy(), low->epochs(0).val_accuracy());
+  EXPECT_EQ(middle->epochs(0).seconds(), low->epochs(0).seconds());
   EXPECT_EQ(middle->fidelity().resume_epochs_size(), 1);
   trained = 0;
   const auto top = EvaluateGenome(rung2, "", options, count, nullptr);
   ASSERT_TRUE(top.ok()) << top.status();
   EXPECT_EQ(top->resumed_epochs(), 2);
-  EXPECT_EQ(trained, 2);
+  EXPECT_EQ(trained, 4);
   EXPECT_EQ(TrainEpochs(*top), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(top->epochs(1).seconds(), middle->epochs(1).seconds());
 
   // Elsewhere (no stored parents) the top rung trains every segment itself,
   // to the same figures: the result does not depend on where it runs.
@@ -239,6 +246,7 @@ TEST(EvaluateGenome, APromotionContinuesFromTheLowerRungsParent) {
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_EQ(fresh->resumed_epochs(), 0);
   EXPECT_EQ(trained, 4);
+  EXPECT_NE(fresh->epochs(1).seconds(), middle->epochs(1).seconds());
   EXPECT_EQ(fresh->parent_val_accuracy(), top->parent_val_accuracy());
   EXPECT_EQ(fresh->val_accuracy(), top->val_accuracy());
   EXPECT_EQ(fresh->val_loss(), top->val_loss());
