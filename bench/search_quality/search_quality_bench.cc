@@ -15,8 +15,9 @@
 // <out>/snapshots.csv with the models in <out>/models/. Then where the time
 // went, per rung (trials, epochs trained and taken over from a lower rung,
 // training seconds, median GFLOP/s), with every trial in <out>/trials.csv.
-// --no-continue-promotions and --train-subset change the spec for
-// ablations and shorter runs.
+// --no-continue-promotions, --no-screening and --train-subset change the
+// spec for ablations and shorter runs. A screening job ends with the
+// predictor's record (held-out rank correlations).
 
 #include <algorithm>
 #include <chrono>
@@ -159,9 +160,12 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "Directory for the models and the CSV")
       ->required();
   bool no_continue = false;
+  bool no_screening = false;
   int64_t train_subset = 0;
   app.add_flag("--no-continue-promotions", no_continue,
                "Promotions train from scratch (the ablation)");
+  app.add_flag("--no-screening", no_screening,
+               "Dispatch the strategy's proposals unscreened (the ablation)");
   app.add_option("--train-subset", train_subset,
                  "Train on this many examples (0: the spec's)");
   CLI11_PARSE(app, argc, argv);
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
   if (no_continue) {
     spec->mutable_multi_fidelity()->set_continue_promotions(false);
   }
+  if (no_screening) spec->mutable_strategy()->clear_screening();
   if (train_subset > 0) spec->mutable_dataset()->set_train_subset(train_subset);
   std::filesystem::create_directories(out + "/models");
 
@@ -298,6 +303,16 @@ int main(int argc, char** argv) {
                                  cell(best25), cell(best5));
   }
   std::cout << "\n" << status.message() << "\n";
+  if (status.has_screening()) {
+    const v1::ScreeningReport& r = status.screening();
+    std::cout << absl::StrFormat(
+        "screening: %d results learnt, %d predicted before they were learnt: "
+        "Spearman %.3f (accuracy), %.3f (seconds); %d proposals chosen from "
+        "%d candidates\n",
+        r.observations(), r.held_out(), r.accuracy_rank_correlation(),
+        r.cost_rank_correlation(), r.screened_proposals(),
+        r.screened_candidates());
+  }
   absl::StatusOr<std::vector<v1::TrialRecord>> trials =
       cluster.Trials(job_id, 500);
   if (!trials.ok()) {

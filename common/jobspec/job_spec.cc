@@ -187,6 +187,24 @@ void ValidateStrategy(const v1::StrategySpec& s, FieldErrors* errors) {
   }
   errors->CheckRange("strategy.reproducible_window", s.reproducible_window(), 0,
                      1024);
+  const v1::ScreeningSpec& screening = s.screening();
+  if (screening.candidates() != 0) {
+    errors->CheckRange("strategy.screening.candidates", screening.candidates(),
+                       2, 64);
+    if (s.has_random() || s.has_reinforce()) {
+      errors->Add("strategy.screening",
+                  "screens evolution and nsga2 proposals only: random search "
+                  "is the control, and REINFORCE learns from its own samples");
+    }
+  }
+  if (screening.min_observations() != 0) {
+    errors->CheckRange("strategy.screening.min_observations",
+                       screening.min_observations(), 2, 10000);
+  }
+  errors->CheckRealRange("strategy.screening.exploration",
+                         screening.exploration(), 0, 10);
+  errors->CheckRealRange("strategy.screening.cost_weight",
+                         screening.cost_weight(), 0, 1);
 }
 
 void ValidateObjectives(const JobSpec& spec, FieldErrors* errors) {

@@ -49,6 +49,15 @@ Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
     rung->set_rung(static_cast<int32_t>(r));
     *rung->mutable_fidelity() = rungs[r];
   }
+  status_.clear_screening();
+  RefreshScreening();
+}
+
+void Job::RefreshScreening() {
+  if (std::optional<v1::ScreeningReport> record =
+          strategy_->ScreeningRecord()) {
+    *status_.mutable_screening() = *std::move(record);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Job>> Job::Create(v1::JobStatus status,

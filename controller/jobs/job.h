@@ -218,6 +218,8 @@ class Job {
   void RetryOrFail(v1::TrialRecord& trial, v1::TrialFailure failure,
                    absl::Time now);
   void Count(const v1::TrialRecord& trial, int sign);
+  // Copies the strategy's screening record into the status, when it has one.
+  void RefreshScreening();
   void Emit(v1::JobEvent event);
   void EmitStatus();
   void SetState(v1::JobState state, const std::string& message, absl::Time now);

@@ -150,6 +150,7 @@ void Job::Complete(v1::TrialRecord& trial, v1::TrialState state,
                             .state = state};
     if (state != v1::TRIAL_STATE_FAILED) observation.result = trial.result();
     strategy_->Observe(observation);
+    RefreshScreening();
     checkpoint_dirty_ = true;
   }
   v1::JobEvent finished;

@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Restore(
           "job ", job_id,
           ": its checkpoint does not restore: ", restored.message()));
     }
+    job.RefreshScreening();
   } else if (!trials.empty()) {
     return absl::DataLossError(
         absl::StrCat("job ", job_id, ": it has trials but no checkpoint"));

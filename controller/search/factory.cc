@@ -6,6 +6,7 @@
 #include "controller/search/multi_fidelity.h"
 #include "controller/search/nsga2.h"
 #include "controller/search/ordered.h"
+#include "controller/search/predictor_screen.h"
 #include "controller/search/random_search.h"
 #include "controller/search/regularized_evolution.h"
 #include "controller/search/reinforce.h"
@@ -20,6 +21,25 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> Upcast(
   return std::unique_ptr<SearchStrategy>(*std::move(strategy));
 }
 
+// The screen of spec.strategy.screening; null when it is off.
+absl::StatusOr<std::shared_ptr<Screen>> CreateScreen(const v1::JobSpec& spec) {
+  const v1::ScreeningSpec& screening = spec.strategy().screening();
+  if (screening.candidates() == 0) return nullptr;
+  absl::StatusOr<std::unique_ptr<PredictorScreen>> screen =
+      PredictorScreen::Create(
+          {.input = jobspec::InputSpecOf(spec.dataset()),
+           .objectives = std::vector<v1::Objective>(spec.objectives().begin(),
+                                                    spec.objectives().end()),
+           .min_observations = screening.min_observations() > 0
+                                   ? screening.min_observations()
+                                   : 8,
+           .exploration = screening.exploration(),
+           .cost_weight = screening.cost_weight(),
+           .seed = spec.seed()});
+  if (!screen.ok()) return screen.status();
+  return std::shared_ptr<Screen>(*std::move(screen));
+}
+
 absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
     const v1::JobSpec& spec) {
   const genome::SearchScope scope = jobspec::ScopeOf(spec);
@@ -27,6 +47,8 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
   const std::vector<v1::Objective> objectives(spec.objectives().begin(),
                                               spec.objectives().end());
   const v1::StrategySpec& s = spec.strategy();
+  absl::StatusOr<std::shared_ptr<Screen>> screen = CreateScreen(spec);
+  if (!screen.ok()) return screen.status();
   switch (s.kind_case()) {
     case v1::StrategySpec::kRandom:
       return Upcast(RandomSearch::Create({.scope = scope,
@@ -42,7 +64,9 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
            .seed = spec.seed(),
            .population_size = s.nsga2().population_size(),
            .crossover_probability = s.nsga2().crossover_probability(),
-           .mutation_probability = s.nsga2().mutation_probability()}));
+           .mutation_probability = s.nsga2().mutation_probability(),
+           .screen = *screen,
+           .screen_candidates = s.screening().candidates()}));
     case v1::StrategySpec::kReinforce:
       return Upcast(
           Reinforce::Create({.scope = scope,
@@ -67,7 +91,9 @@ absl::StatusOr<std::unique_ptr<SearchStrategy>> CreateBase(
        .seed = spec.seed(),
        .population_size = s.evolution().population_size(),
        .sample_size = s.evolution().sample_size(),
-       .crossover_probability = s.evolution().crossover_probability()}));
+       .crossover_probability = s.evolution().crossover_probability(),
+       .screen = *std::move(screen),
+       .screen_candidates = s.screening().candidates()}));
 }
 
 // The boundaries a rung of `epochs` trains through: those of the highest

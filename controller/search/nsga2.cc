@@ -70,10 +70,14 @@ std::vector<Proposal> Nsga2::Propose(int count) {
   return ProposeChildrenOrRandom(
       count, options_.max_attempts, !population_.empty(),
       [this] { return Child(); }, [this] { return sampler_->Sample(rng_); },
-      filter_, pending_);
+      filter_, pending_,
+      {.screen = options_.screen.get(),
+       .candidates = options_.screen_candidates,
+       .population = GenomesOf(population_)});
 }
 
 void Nsga2::Observe(const Observation& observation) {
+  if (options_.screen != nullptr) options_.screen->Observe(observation);
   auto it = pending_.find(observation.genome_hash);
   if (it == pending_.end()) {
     // A later result of a member (a higher fidelity under multi-fidelity)
@@ -126,6 +130,7 @@ void Nsga2::MaybeSelect() {
 
 v1::StrategyState Nsga2::Save() const {
   v1::StrategyState state = SaveCommon("nsga2", rng_, filter_);
+  if (options_.screen != nullptr) options_.screen->SaveTo(&state);
   for (const v1::SearchMember& m : population_) *state.add_population() = m;
   for (const v1::SearchMember& m : offspring_) *state.add_offspring() = m;
   SavePendingMembers(pending_, state.mutable_population());
@@ -148,6 +153,12 @@ absl::Status Nsga2::Restore(const v1::StrategyState& state) {
       !status.ok()) {
     return status;
   }
+  if (options_.screen != nullptr) {
+    if (absl::Status status = options_.screen->RestoreFrom(state);
+        !status.ok()) {
+      return status;
+    }
+  }
   population_.clear();
   offspring_.clear();
   pending_.clear();
@@ -161,6 +172,11 @@ absl::Status Nsga2::Restore(const v1::StrategyState& state) {
   offspring_.assign(state.offspring().begin(), state.offspring().end());
   Rank();
   return absl::OkStatus();
+}
+
+std::optional<v1::ScreeningReport> Nsga2::ScreeningRecord() const {
+  if (options_.screen == nullptr) return std::nullopt;
+  return options_.screen->Report();
 }
 
 }  // namespace nasprune::controller

@@ -29,6 +29,7 @@
 #include "common/random/rng.h"
 #include "controller/search/nsga2_core.h"
 #include "controller/search/proposal_filter.h"
+#include "controller/search/screen.h"
 #include "controller/search/strategy.h"
 
 namespace nasprune::controller {
@@ -47,6 +48,10 @@ class Nsga2 : public SearchStrategy {
     // Children per requested proposal before falling back to random draws,
     // and random draws before giving up.
     int max_attempts = 100;
+    // Screening before training (screen.h): `screen` ranks
+    // `screen_candidates` (≥ 2) admissible draws per proposal. Optional.
+    std::shared_ptr<Screen> screen;
+    int screen_candidates = 0;
   };
 
   // INVALID_ARGUMENT for an unusable scope, no objectives, a population
@@ -57,6 +62,7 @@ class Nsga2 : public SearchStrategy {
   void Observe(const Observation& observation) override;
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
+  std::optional<v1::ScreeningReport> ScreeningRecord() const override;
 
  private:
   Nsga2(Options options, std::unique_ptr<genome::GenomeSampler> sampler);

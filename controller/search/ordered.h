@@ -48,6 +48,9 @@ class OrderedSearch : public SearchStrategy {
                   const std::vector<double>& val_accuracy) override;
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
+  std::optional<v1::ScreeningReport> ScreeningRecord() const override {
+    return options_.inner->ScreeningRecord();
+  }
 
  private:
   struct Pending {

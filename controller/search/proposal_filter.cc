@@ -18,13 +18,21 @@ bool ProposalFilter::Feasible(const v1::Genome& genome) const {
           cost->macs <= constraints_.max_macs());
 }
 
-ProposalFilter::Verdict ProposalFilter::Admit(const v1::Genome& genome,
+ProposalFilter::Verdict ProposalFilter::Check(const v1::Genome& genome,
                                               std::string* hash) {
   *hash = genome::GenomeHash(genome);
   if (seen_.contains(*hash)) return Verdict::kDuplicate;
   if (!Feasible(genome)) {
     ++rejected_;
     return Verdict::kInfeasible;
+  }
+  return Verdict::kAccepted;
+}
+
+ProposalFilter::Verdict ProposalFilter::Admit(const v1::Genome& genome,
+                                              std::string* hash) {
+  if (Verdict verdict = Check(genome, hash); verdict != Verdict::kAccepted) {
+    return verdict;
   }
   seen_.insert(*hash);
   order_.push_back(*hash);

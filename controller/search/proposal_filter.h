@@ -29,6 +29,10 @@ class ProposalFilter {
   // proposed from now on. `hash` receives the canonical hash.
   Verdict Admit(const v1::Genome& genome, std::string* hash);
 
+  // The verdict Admit would give, without admitting (an infeasible genome
+  // counts as rejected all the same).
+  Verdict Check(const v1::Genome& genome, std::string* hash);
+
   // Whether the genome's analytic cost meets the constraints.
   bool Feasible(const v1::Genome& genome) const;
 

@@ -75,10 +75,14 @@ std::vector<Proposal> RegularizedEvolution::Propose(int count) {
       count, options_.max_attempts,
       static_cast<int>(population_.size()) >= options_.population_size,
       [this] { return Child(); }, [this] { return sampler_->Sample(rng_); },
-      filter_, pending_);
+      filter_, pending_,
+      {.screen = options_.screen.get(),
+       .candidates = options_.screen_candidates,
+       .population = GenomesOf(population_)});
 }
 
 void RegularizedEvolution::Observe(const Observation& observation) {
+  if (options_.screen != nullptr) options_.screen->Observe(observation);
   auto it = pending_.find(observation.genome_hash);
   if (it == pending_.end()) {
     // A later result of a member (a higher fidelity under multi-fidelity)
@@ -113,6 +117,7 @@ void RegularizedEvolution::Observe(const Observation& observation) {
 
 v1::StrategyState RegularizedEvolution::Save() const {
   v1::StrategyState state = SaveCommon("evolution", rng_, filter_);
+  if (options_.screen != nullptr) options_.screen->SaveTo(&state);
   for (const v1::SearchMember& m : population_) *state.add_population() = m;
   SavePendingMembers(pending_, state.mutable_population());
   return state;
@@ -122,6 +127,12 @@ absl::Status RegularizedEvolution::Restore(const v1::StrategyState& state) {
   if (absl::Status status = RestoreCommon(state, "evolution", &rng_, &filter_);
       !status.ok()) {
     return status;
+  }
+  if (options_.screen != nullptr) {
+    if (absl::Status status = options_.screen->RestoreFrom(state);
+        !status.ok()) {
+      return status;
+    }
   }
   population_.clear();
   pending_.clear();
@@ -133,6 +144,12 @@ absl::Status RegularizedEvolution::Restore(const v1::StrategyState& state) {
     }
   }
   return absl::OkStatus();
+}
+
+std::optional<v1::ScreeningReport> RegularizedEvolution::ScreeningRecord()
+    const {
+  if (options_.screen == nullptr) return std::nullopt;
+  return options_.screen->Report();
 }
 
 }  // namespace nasprune::controller

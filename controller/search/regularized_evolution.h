@@ -21,6 +21,7 @@
 #include "common/genome/sampler.h"
 #include "common/random/rng.h"
 #include "controller/search/proposal_filter.h"
+#include "controller/search/screen.h"
 #include "controller/search/strategy.h"
 
 namespace nasprune::controller {
@@ -39,6 +40,10 @@ class RegularizedEvolution : public SearchStrategy {
     // Children per requested proposal before falling back to random draws,
     // and random draws before giving up.
     int max_attempts = 100;
+    // Screening before training (screen.h): `screen` ranks
+    // `screen_candidates` (≥ 2) admissible draws per proposal. Optional.
+    std::shared_ptr<Screen> screen;
+    int screen_candidates = 0;
   };
 
   // INVALID_ARGUMENT for an unusable scope or sizes (population ≥ 2,
@@ -50,6 +55,7 @@ class RegularizedEvolution : public SearchStrategy {
   void Observe(const Observation& observation) override;
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
+  std::optional<v1::ScreeningReport> ScreeningRecord() const override;
 
  private:
   RegularizedEvolution(Options options,

@@ -10,6 +10,7 @@
 // Plain C++ over protos: no gRPC. Not thread-safe: the owning job calls it
 // from one thread at a time.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ class SearchStrategy {
     (void)rung;
     (void)val_accuracy;
     return false;
+  }
+
+  // The record of the strategy's screening predictor (StrategySpec
+  // .screening); nullopt when it screens nothing.
+  virtual std::optional<v1::ScreeningReport> ScreeningRecord() const {
+    return std::nullopt;
   }
 
   // The complete state.

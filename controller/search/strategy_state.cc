@@ -79,17 +79,38 @@ std::vector<Proposal> ProposeChildrenOrRandom(
     int count, int max_attempts, bool children,
     const std::function<v1::Genome()>& child,
     const std::function<v1::Genome()>& random, ProposalFilter& filter,
-    std::map<std::string, v1::SearchMember>& pending) {
+    std::map<std::string, v1::SearchMember>& pending,
+    const Screening& screening) {
+  Screen* screen = screening.screen;
+  const size_t wanted =
+      screen != nullptr && screening.candidates >= 2 && screen->Ready()
+          ? static_cast<size_t>(screening.candidates)
+          : 1;
   std::vector<Proposal> proposals;
   for (int i = 0; i < count; ++i) {
-    bool found = false;
-    for (int attempt = 0; attempt < 2 * max_attempts && !found; ++attempt) {
+    std::vector<v1::Genome> candidates;
+    std::vector<std::string> hashes;
+    for (int attempt = 0;
+         attempt < 2 * max_attempts && candidates.size() < wanted; ++attempt) {
       const bool from_child = children && attempt < max_attempts;
-      found =
-          AdmitPending(genome::CanonicalGenome(from_child ? child() : random()),
-                       filter, pending, &proposals) != nullptr;
+      v1::Genome genome =
+          genome::CanonicalGenome(from_child ? child() : random());
+      std::string hash;
+      if (filter.Check(genome, &hash) != ProposalFilter::Verdict::kAccepted ||
+          std::find(hashes.begin(), hashes.end(), hash) != hashes.end()) {
+        continue;
+      }
+      candidates.push_back(std::move(genome));
+      hashes.push_back(std::move(hash));
     }
-    if (!found) break;
+    if (candidates.empty()) break;
+    const size_t chosen = candidates.size() > 1
+                              ? screen->Choose(candidates, screening.population)
+                              : 0;
+    v1::SearchMember* member = AdmitPending(std::move(candidates[chosen]),
+                                            filter, pending, &proposals);
+    if (member == nullptr) break;  // Cannot happen: it passed Check.
+    if (screen != nullptr) screen->Admitted(member->genome(), hashes[chosen]);
   }
   return proposals;
 }

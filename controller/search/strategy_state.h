@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "common/random/rng.h"
 #include "controller/search/proposal_filter.h"
+#include "controller/search/screen.h"
 #include "controller/search/strategy.h"
 #include "nasprune/v1/search.pb.h"
 
@@ -50,12 +51,24 @@ v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
 // Up to `count` proposals through AdmitPending: for each, up to
 // max_attempts draws of `child` (when `children`), then up to max_attempts
 // of `random`. Stops at the first proposal it cannot fill (the space has
-// nothing new that fits).
+// nothing new that fits). With a ready screen, each proposal is the
+// screen's choice among up to `screening.candidates` distinct admissible
+// draws, collected within the same attempts; with any screen, it learns of
+// every proposal.
 std::vector<Proposal> ProposeChildrenOrRandom(
     int count, int max_attempts, bool children,
     const std::function<v1::Genome()>& child,
     const std::function<v1::Genome()>& random, ProposalFilter& filter,
-    std::map<std::string, v1::SearchMember>& pending);
+    std::map<std::string, v1::SearchMember>& pending,
+    const Screening& screening = {});
+
+// The genomes of `members`, for Screening.population.
+template <typename Members>
+std::vector<const v1::Genome*> GenomesOf(const Members& members) {
+  std::vector<const v1::Genome*> out;
+  for (const v1::SearchMember& m : members) out.push_back(&m.genome());
+  return out;
+}
 
 }  // namespace nasprune::controller
 

@@ -467,6 +467,44 @@ INSTANTIATE_TEST_SUITE_P(
              },
              "strategy.reproducible_window: cannot be used with "
              "multi_fidelity.median_stopping"},
+        Case{"ScreeningCandidatesOne",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_candidates(1);
+             },
+             "strategy.screening.candidates: 1 is outside [2, 64]"},
+        Case{"ScreeningCandidatesMany",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_candidates(65);
+             },
+             "strategy.screening.candidates: 65 is outside [2, 64]"},
+        Case{"ScreeningWithRandomSearch",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_random();
+               s->mutable_strategy()->mutable_screening()->set_candidates(8);
+             },
+             "strategy.screening: screens evolution and nsga2 proposals only"},
+        Case{"ScreeningWithReinforce",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_reinforce();
+               s->mutable_strategy()->mutable_screening()->set_candidates(8);
+             },
+             "strategy.screening: screens evolution and nsga2 proposals only"},
+        Case{"ScreeningMinObservations",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_min_observations(
+                   1);
+             },
+             "strategy.screening.min_observations: 1 is outside [2, 10000]"},
+        Case{"ScreeningExploration",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_exploration(11);
+             },
+             "strategy.screening.exploration: 11 is outside [0, 10]"},
+        Case{"ScreeningCostWeight",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_cost_weight(-0.1);
+             },
+             "strategy.screening.cost_weight: -0.1 is outside [0, 1]"},
         Case{"ContinuePromotionsNeedEpochs",
              [](JobSpec* s) {
                s->mutable_multi_fidelity()->set_resource(

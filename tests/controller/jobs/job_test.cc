@@ -497,6 +497,35 @@ TEST(Job, ARestoredJobQueuesItsInFlightTrialsAndContinuesAlike) {
             next_copy.genome().DebugString());
 }
 
+TEST(Job, TheStatusCarriesTheScreeningRecordAcrossARestore) {
+  auto plain = NewJob(Spec("", 2));
+  EXPECT_FALSE(plain->status().has_screening());
+  auto job =
+      NewJob(Spec("strategy: {evolution: {population_size: 4, sample_size: 2}, "
+                  "screening: {candidates: 4, min_observations: 2}}\n",
+                  6));
+  ASSERT_TRUE(job->status().has_screening());
+  EXPECT_EQ(job->status().screening().observations(), 0);
+  for (int i = 0; i < 4; ++i) {
+    const v1::EvaluateRequest request = DispatchNext(*job);
+    job->Finished(IndexOf(request), 1, ResultFor(request), kNow);
+  }
+  // Learnt 4; the last two were predicted first and the last two proposals
+  // were screened.
+  const v1::ScreeningReport& report = job->status().screening();
+  EXPECT_EQ(report.observations(), 4);
+  EXPECT_EQ(report.held_out(), 2);
+  EXPECT_EQ(report.screened_proposals(), 2);
+  EXPECT_EQ(report.screened_candidates(), 8);
+  std::optional<JobUpdate> update = job->TakeUpdate();
+  ASSERT_TRUE(update.has_value());
+  absl::StatusOr<std::unique_ptr<Job>> restored =
+      Job::Restore(*update->job, update->trials, update->checkpoint, {}, kNow);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->status().screening().DebugString(),
+            report.DebugString());
+}
+
 TEST(Job, RestoreRejectsRecordsThatDoNotFit) {
   auto job = NewJob(Spec("", 2));
   DispatchNext(*job);

@@ -58,6 +58,25 @@ TEST(CreateStrategy, SameSeedSameProposals) {
   EXPECT_EQ(a->Propose(10)[9].genome_hash, b->Propose(10)[9].genome_hash);
 }
 
+TEST(CreateStrategy, ScreeningGivesTheStrategyAPredictor) {
+  v1::JobSpec spec;
+  spec.mutable_multi_fidelity()->set_method(v1::MULTI_FIDELITY_METHOD_ASHA);
+  spec.set_seed(5);
+  auto plain = CreateStrategy(Prepared(spec));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE((*plain)->ScreeningRecord().has_value());
+  spec.mutable_strategy()->mutable_screening()->set_candidates(8);
+  spec.mutable_strategy()->set_reproducible_window(2);
+  auto screened = CreateStrategy(Prepared(spec));
+  ASSERT_TRUE(screened.ok()) << screened.status();
+  // Through the ordered and multi-fidelity wrappers.
+  ASSERT_TRUE((*screened)->ScreeningRecord().has_value());
+  EXPECT_EQ((*screened)->ScreeningRecord()->observations(), 0);
+  // Until it has learnt enough it changes nothing.
+  EXPECT_EQ((*screened)->Propose(2)[1].genome_hash,
+            (*plain)->Propose(2)[1].genome_hash);
+}
+
 std::vector<int32_t> Resumes(const v1::Fidelity& f) {
   return {f.resume_epochs().begin(), f.resume_epochs().end()};
 }

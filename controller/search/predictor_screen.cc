@@ -1,0 +1,252 @@
+#include "controller/search/predictor_screen.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "controller/search/genome_features.h"
+
+namespace nasprune::controller {
+namespace {
+
+constexpr int kAccuracy = 0;  // Targets of the predictor.
+constexpr int kLogSeconds = 1;
+
+std::vector<float> Row(std::vector<float> features, int rung) {
+  features.push_back(static_cast<float>(rung));
+  return features;
+}
+
+// Whether a dominates b (all minimized).
+bool Dominates(const std::vector<double>& a, const std::vector<double>& b) {
+  bool better = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] > b[i]) return false;
+    better |= a[i] < b[i];
+  }
+  return better;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PredictorScreen>> PredictorScreen::Create(
+    Options options) {
+  if (options.objectives.empty() || options.min_observations < 2 ||
+      !(options.exploration >= 0) || !(options.cost_weight >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "strategy.screening: need an objective, min_observations ≥ 2 (got ",
+        options.min_observations, "), exploration ≥ 0 (got ",
+        options.exploration, ") and cost_weight ≥ 0 (got ", options.cost_weight,
+        ")"));
+  }
+  return std::unique_ptr<PredictorScreen>(new PredictorScreen(options));
+}
+
+PredictorScreen::PredictorScreen(Options options)
+    : options_(std::move(options)), predictor_(PredictorOptions()) {}
+
+EnsemblePredictor::Options PredictorScreen::PredictorOptions() const {
+  EnsemblePredictor::Options p = options_.predictor;
+  p.seed = options_.seed;
+  return p;
+}
+
+bool PredictorScreen::Ready() const {
+  return samples_.size() >= static_cast<size_t>(options_.min_observations);
+}
+
+void PredictorScreen::Refit(size_t samples) {
+  std::vector<std::vector<float>> x;
+  std::vector<std::vector<double>> y;
+  for (size_t i = 0; i < samples; ++i) {
+    const v1::ScreenSample& s = samples_[i];
+    x.push_back(Row(features_.at(s.genome_hash()), s.rung()));
+    y.push_back({s.val_accuracy(), std::log(std::max(s.seconds(), 1e-3))});
+  }
+  predictor_.Fit(x, y);
+  fitted_on_ = samples;
+}
+
+void PredictorScreen::MaybeRefit() {
+  const size_t n = samples_.size();
+  if (!Ready()) return;
+  if (fitted_on_ == 0 ||
+      n >= fitted_on_ + std::max<size_t>(1, fitted_on_ / 8)) {
+    Refit(n);
+  }
+}
+
+std::vector<std::vector<double>> PredictorScreen::Points(
+    const std::vector<std::vector<float>>& features, bool optimistic,
+    std::vector<double>* score) const {
+  std::vector<std::vector<float>> rows;
+  for (const std::vector<float>& f : features) rows.push_back(Row(f, 0));
+  const std::vector<EnsemblePredictor::Prediction> predicted =
+      predictor_.Predict(rows);
+  std::vector<std::vector<double>> points;
+  for (size_t i = 0; i < features.size(); ++i) {
+    const EnsemblePredictor::Prediction& p = predicted[i];
+    const double acc =
+        p.mean[kAccuracy] +
+        (optimistic ? options_.exploration * p.stddev[kAccuracy] : 0);
+    const double log_seconds = p.mean[kLogSeconds];
+    score->push_back(acc - options_.cost_weight * log_seconds / std::log(2.0));
+    std::vector<double> point;
+    for (const v1::Objective& o : options_.objectives) {
+      switch (o.metric()) {
+        case v1::METRIC_ACCURACY:
+          point.push_back(-acc);
+          break;
+        case v1::METRIC_MACS:
+        case v1::METRIC_LATENCY_MS:
+          point.push_back(features[i][1]);  // log10 MACs
+          break;
+        default:
+          point.push_back(features[i][0]);  // log10 params
+          break;
+      }
+    }
+    if (options_.cost_weight > 0) point.push_back(log_seconds);
+    points.push_back(std::move(point));
+  }
+  return points;
+}
+
+size_t PredictorScreen::Choose(
+    const std::vector<v1::Genome>& candidates,
+    const std::vector<const v1::Genome*>& population) {
+  MaybeRefit();
+  std::vector<std::vector<float>> cand_features, member_features;
+  std::vector<size_t> valid;  // Candidates whose features could be computed.
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    absl::StatusOr<std::vector<float>> f =
+        GenomeFeatures(candidates[i], options_.input);
+    if (!f.ok()) continue;
+    cand_features.push_back(*std::move(f));
+    valid.push_back(i);
+  }
+  for (const v1::Genome* g : population) {
+    absl::StatusOr<std::vector<float>> f = GenomeFeatures(*g, options_.input);
+    if (f.ok()) member_features.push_back(*std::move(f));
+  }
+  if (valid.empty()) return 0;
+  ++screened_proposals_;
+  screened_candidates_ += static_cast<int64_t>(candidates.size());
+  std::vector<double> score, member_score;
+  const std::vector<std::vector<double>> cands =
+      Points(cand_features, /*optimistic=*/true, &score);
+  const std::vector<std::vector<double>> members =
+      member_features.empty()
+          ? std::vector<std::vector<double>>()
+          : Points(member_features, /*optimistic=*/false, &member_score);
+  size_t best = 0;
+  int best_dominated = std::numeric_limits<int>::max();
+  for (size_t i = 0; i < cands.size(); ++i) {
+    int dominated = 0;
+    for (const std::vector<double>& m : members)
+      dominated += Dominates(m, cands[i]);
+    for (size_t j = 0; j < cands.size(); ++j) {
+      dominated += j != i && Dominates(cands[j], cands[i]);
+    }
+    if (dominated < best_dominated ||
+        (dominated == best_dominated && score[i] > score[best])) {
+      best = i;
+      best_dominated = dominated;
+    }
+  }
+  return valid[best];
+}
+
+void PredictorScreen::Admitted(const v1::Genome& genome,
+                               const std::string& hash) {
+  if (features_.contains(hash)) return;
+  absl::StatusOr<std::vector<float>> f = GenomeFeatures(genome, options_.input);
+  if (f.ok()) features_[hash] = *std::move(f);
+}
+
+void PredictorScreen::Observe(const Observation& observation) {
+  if (observation.state != v1::TRIAL_STATE_SUCCEEDED) return;
+  auto it = features_.find(observation.genome_hash);
+  if (it == features_.end()) return;
+  v1::ScreenSample sample;
+  sample.set_genome_hash(observation.genome_hash);
+  sample.set_rung(observation.rung);
+  sample.set_val_accuracy(observation.result.val_accuracy());
+  sample.set_seconds(observation.result.total_seconds());
+  if (observation.rung == 0 && Ready()) {
+    MaybeRefit();
+    const EnsemblePredictor::Prediction p =
+        predictor_.Predict({Row(it->second, 0)})[0];
+    sample.set_predicted(true);
+    sample.set_predicted_accuracy(p.mean[kAccuracy]);
+    sample.set_predicted_seconds(std::exp(p.mean[kLogSeconds]));
+  }
+  samples_.push_back(std::move(sample));
+}
+
+void PredictorScreen::SaveTo(v1::StrategyState* state) const {
+  v1::ScreenState& out = *state->mutable_screen();
+  out.Clear();
+  for (const auto& [hash, f] : features_) {
+    (*out.mutable_features())[hash].mutable_values()->Add(f.begin(), f.end());
+  }
+  for (const v1::ScreenSample& s : samples_) *out.add_samples() = s;
+  out.set_screened_proposals(screened_proposals_);
+  out.set_screened_candidates(screened_candidates_);
+  out.set_fitted_on(static_cast<int64_t>(fitted_on_));
+}
+
+absl::Status PredictorScreen::RestoreFrom(const v1::StrategyState& state) {
+  const v1::ScreenState& in = state.screen();
+  std::map<std::string, std::vector<float>> features;
+  for (const auto& [hash, f] : in.features()) {
+    if (f.values_size() != kGenomeFeatureCount) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "strategy.screen.features[", hash, "]: ", f.values_size(),
+          " values, expected ", kGenomeFeatureCount));
+    }
+    features[hash].assign(f.values().begin(), f.values().end());
+  }
+  for (int i = 0; i < in.samples_size(); ++i) {
+    if (!features.contains(in.samples(i).genome_hash())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("strategy.screen.samples[", i, "]: genome ",
+                       in.samples(i).genome_hash(), " has no features"));
+    }
+  }
+  if (in.fitted_on() < 0 || in.fitted_on() > in.samples_size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("strategy.screen.fitted_on: ", in.fitted_on(),
+                     " is outside [0, ", in.samples_size(), "]"));
+  }
+  features_ = std::move(features);
+  samples_.assign(in.samples().begin(), in.samples().end());
+  screened_proposals_ = in.screened_proposals();
+  screened_candidates_ = in.screened_candidates();
+  fitted_on_ = 0;
+  predictor_ = EnsemblePredictor(PredictorOptions());
+  if (in.fitted_on() > 0) Refit(static_cast<size_t>(in.fitted_on()));
+  return absl::OkStatus();
+}
+
+v1::ScreeningReport PredictorScreen::Report() const {
+  v1::ScreeningReport report;
+  report.set_observations(static_cast<int32_t>(samples_.size()));
+  std::vector<double> predicted_acc, acc, predicted_s, s;
+  for (const v1::ScreenSample& sample : samples_) {
+    if (!sample.predicted()) continue;
+    predicted_acc.push_back(sample.predicted_accuracy());
+    acc.push_back(sample.val_accuracy());
+    predicted_s.push_back(sample.predicted_seconds());
+    s.push_back(sample.seconds());
+  }
+  report.set_held_out(static_cast<int32_t>(acc.size()));
+  report.set_accuracy_rank_correlation(SpearmanCorrelation(predicted_acc, acc));
+  report.set_cost_rank_correlation(SpearmanCorrelation(predicted_s, s));
+  report.set_screened_proposals(screened_proposals_);
+  report.set_screened_candidates(screened_candidates_);
+  return report;
+}
+
+}  // namespace nasprune::controller
