@@ -85,29 +85,40 @@ struct RungTotals {
   std::vector<double> gflops;
 };
 
-// Per rung: what the finished search trials cost; every trial to `csv`.
+// Per rung: what the finished search trials cost; every search trial to
+// `csv` (export trials repeat a search trial's result and are left out).
 void PrintWhereTimeWent(const std::vector<v1::TrialRecord>& trials,
                         const std::string& csv_path) {
   std::ofstream csv(csv_path);
   csv << "trial,rung,state,params,parent_macs,val_accuracy,epochs,"
-         "resumed_epochs,train_s,finetune_s,total_s,gflops,worker\n";
+         "resumed_epochs,setup_s,train_s,prune_s,finetune_s,measure_s,"
+         "export_s,total_s,gflops,worker\n";
   std::map<int, RungTotals> rungs;
+  std::map<std::string, int> rung_of;
+  for (const v1::TrialRecord& t : trials) rung_of[t.trial_id()] = t.rung();
   for (const v1::TrialRecord& t : trials) {
     if (t.state() != v1::TRIAL_STATE_SUCCEEDED &&
         t.state() != v1::TRIAL_STATE_EARLY_STOPPED) {
       continue;
     }
+    // An export trial (promoted from a trial of its own rung) repeats its
+    // search trial's result.
+    auto source = rung_of.find(t.promoted_from());
+    if (source != rung_of.end() && source->second == t.rung()) continue;
     const v1::EvaluationResult& r = t.result();
     int epochs = 0;
     for (const v1::EpochMetrics& e : r.epochs()) {
       epochs += e.phase() == v1::PHASE_TRAIN;
     }
     csv << absl::StrFormat(
-        "%s,%d,%s,%d,%d,%.6f,%d,%d,%.1f,%.1f,%.1f,%.2f,%s\n", t.trial_id(),
-        t.rung(), v1::TrialState_Name(t.state()), r.params(), r.parent_macs(),
-        r.val_accuracy(), epochs, r.resumed_epochs(), r.phase_seconds().train(),
-        r.phase_seconds().finetune(), r.total_seconds(),
-        r.train_gflops_per_second(), t.worker());
+        "%s,%d,%s,%d,%d,%.6f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%"
+        "s\n",
+        t.trial_id(), t.rung(), v1::TrialState_Name(t.state()), r.params(),
+        r.parent_macs(), r.val_accuracy(), epochs, r.resumed_epochs(),
+        r.phase_seconds().setup(), r.phase_seconds().train(),
+        r.phase_seconds().prune(), r.phase_seconds().finetune(),
+        r.phase_seconds().measure(), r.phase_seconds().export_(),
+        r.total_seconds(), r.train_gflops_per_second(), t.worker());
     if (t.cache_hit()) continue;
     RungTotals& total = rungs[t.rung()];
     ++total.trials;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/canonical/canonical.h"
 #include "common/genome/default_space.h"
@@ -111,9 +112,15 @@ TEST(ApplyJobDefaults, RgbDatasetGetsTheRgbSpace) {
                 {.channels = 3, .height = 32, .width = 32})));
 }
 
-TEST(LoadJobSpec, EveryExampleLoadsAndItsScopeSamples) {
+TEST(LoadJobSpec, EveryExampleAndBenchSpecLoadsAndItsScopeSamples) {
   int loaded = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("examples")) {
+  std::vector<std::filesystem::directory_entry> entries;
+  for (const char* dir : {"examples", "bench/search_quality"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      entries.push_back(entry);
+    }
+  }
+  for (const auto& entry : entries) {
     const std::string ext = entry.path().extension().string();
     if (ext != ".yaml" && ext != ".json") continue;
     const auto spec = LoadJobSpec(entry.path().string());
@@ -125,7 +132,7 @@ TEST(LoadJobSpec, EveryExampleLoadsAndItsScopeSamples) {
     EXPECT_TRUE(genome::ValidateGenomeInScope(genome, ScopeOf(*spec)).ok());
     ++loaded;
   }
-  EXPECT_GE(loaded, 3);
+  EXPECT_GE(loaded, 6);
 }
 
 TEST(LoadJobSpec, ExampleValuesArrive) {
