@@ -73,7 +73,7 @@ std::vector<Proposal> Nsga2::Propose(int count) {
       filter_, pending_,
       {.screen = options_.screen.get(),
        .candidates = options_.screen_candidates,
-       .population = GenomesOf(population_)});
+       .population = HashesOf(population_)});
 }
 
 void Nsga2::Observe(const Observation& observation) {

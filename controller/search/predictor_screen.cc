@@ -113,9 +113,8 @@ std::vector<std::vector<double>> PredictorScreen::Points(
   return points;
 }
 
-size_t PredictorScreen::Choose(
-    const std::vector<v1::Genome>& candidates,
-    const std::vector<const v1::Genome*>& population) {
+size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
+                               const std::vector<std::string>& population) {
   MaybeRefit();
   std::vector<std::vector<float>> cand_features, member_features;
   std::vector<size_t> valid;  // Candidates whose features could be computed.
@@ -126,9 +125,10 @@ size_t PredictorScreen::Choose(
     cand_features.push_back(*std::move(f));
     valid.push_back(i);
   }
-  for (const v1::Genome* g : population) {
-    absl::StatusOr<std::vector<float>> f = GenomeFeatures(*g, options_.input);
-    if (f.ok()) member_features.push_back(*std::move(f));
+  // Members were proposed, so their features are known already.
+  for (const std::string& hash : population) {
+    auto it = features_.find(hash);
+    if (it != features_.end()) member_features.push_back(it->second);
   }
   if (valid.empty()) return 0;
   ++screened_proposals_;

@@ -61,7 +61,7 @@ class PredictorScreen : public Screen {
 
   bool Ready() const override;
   size_t Choose(const std::vector<v1::Genome>& candidates,
-                const std::vector<const v1::Genome*>& population) override;
+                const std::vector<std::string>& population) override;
   void Admitted(const v1::Genome& genome, const std::string& hash) override;
   void Observe(const Observation& observation) override;
   void SaveTo(v1::StrategyState* state) const override;

@@ -78,7 +78,7 @@ std::vector<Proposal> RegularizedEvolution::Propose(int count) {
       filter_, pending_,
       {.screen = options_.screen.get(),
        .candidates = options_.screen_candidates,
-       .population = GenomesOf(population_)});
+       .population = HashesOf(population_)});
 }
 
 void RegularizedEvolution::Observe(const Observation& observation) {

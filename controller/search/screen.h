@@ -29,10 +29,11 @@ class Screen {
   virtual bool Ready() const = 0;
 
   // The index of the candidate to dispatch among `candidates` (canonical,
-  // admissible, at least one), ranked against `population`, the strategy's
-  // current members. Requires Ready().
+  // admissible, at least one), ranked against `population`, the genome
+  // hashes of the strategy's current members (proposed earlier, so
+  // Admitted). Requires Ready().
   virtual size_t Choose(const std::vector<v1::Genome>& candidates,
-                        const std::vector<const v1::Genome*>& population) = 0;
+                        const std::vector<std::string>& population) = 0;
 
   // A genome the strategy proposed (screened or not), so that its outcomes
   // can be learnt.
@@ -54,7 +55,7 @@ class Screen {
 struct Screening {
   Screen* screen = nullptr;
   int candidates = 0;
-  std::vector<const v1::Genome*> population;
+  std::vector<std::string> population;  // Member genome hashes.
 };
 
 }  // namespace nasprune::controller

@@ -62,11 +62,11 @@ std::vector<Proposal> ProposeChildrenOrRandom(
     std::map<std::string, v1::SearchMember>& pending,
     const Screening& screening = {});
 
-// The genomes of `members`, for Screening.population.
+// The genome hashes of `members`, for Screening.population.
 template <typename Members>
-std::vector<const v1::Genome*> GenomesOf(const Members& members) {
-  std::vector<const v1::Genome*> out;
-  for (const v1::SearchMember& m : members) out.push_back(&m.genome());
+std::vector<std::string> HashesOf(const Members& members) {
+  std::vector<std::string> out;
+  for (const v1::SearchMember& m : members) out.push_back(m.genome_hash());
   return out;
 }
 
