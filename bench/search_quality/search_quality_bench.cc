@@ -15,7 +15,8 @@
 // <out>/snapshots.csv with the models in <out>/models/. Then where the time
 // went, per rung (trials, epochs trained and taken over from a lower rung,
 // training seconds, median GFLOP/s), with every trial in <out>/trials.csv.
-// --no-continue-promotions, --no-screening and --train-subset change the
+// --no-continue-promotions, --no-screening, --no-inheritance and
+// --train-subset change the
 // spec for ablations and shorter runs. A screening job ends with the
 // predictor's record (held-out rank correlations).
 
@@ -92,7 +93,7 @@ void PrintWhereTimeWent(const std::vector<v1::TrialRecord>& trials,
   std::ofstream csv(csv_path);
   csv << "trial,rung,state,params,parent_macs,val_accuracy,epochs,"
          "resumed_epochs,setup_s,train_s,prune_s,finetune_s,measure_s,"
-         "export_s,total_s,gflops,worker\n";
+         "export_s,total_s,gflops,inherited,worker\n";
   std::map<int, RungTotals> rungs;
   std::map<std::string, int> rung_of;
   for (const v1::TrialRecord& t : trials) rung_of[t.trial_id()] = t.rung();
@@ -111,14 +112,15 @@ void PrintWhereTimeWent(const std::vector<v1::TrialRecord>& trials,
       epochs += e.phase() == v1::PHASE_TRAIN;
     }
     csv << absl::StrFormat(
-        "%s,%d,%s,%d,%d,%.6f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,%"
-        "s\n",
+        "%s,%d,%s,%d,%d,%.6f,%d,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.2f,"
+        "%.3f,%s\n",
         t.trial_id(), t.rung(), v1::TrialState_Name(t.state()), r.params(),
         r.parent_macs(), r.val_accuracy(), epochs, r.resumed_epochs(),
         r.phase_seconds().setup(), r.phase_seconds().train(),
         r.phase_seconds().prune(), r.phase_seconds().finetune(),
         r.phase_seconds().measure(), r.phase_seconds().export_(),
-        r.total_seconds(), r.train_gflops_per_second(), t.worker());
+        r.total_seconds(), r.train_gflops_per_second(), r.inherited_fraction(),
+        t.worker());
     if (t.cache_hit()) continue;
     RungTotals& total = rungs[t.rung()];
     ++total.trials;
@@ -172,11 +174,14 @@ int main(int argc, char** argv) {
       ->required();
   bool no_continue = false;
   bool no_screening = false;
+  bool no_inheritance = false;
   int64_t train_subset = 0;
   app.add_flag("--no-continue-promotions", no_continue,
                "Promotions train from scratch (the ablation)");
   app.add_flag("--no-screening", no_screening,
                "Dispatch the strategy's proposals unscreened (the ablation)");
+  app.add_flag("--no-inheritance", no_inheritance,
+               "Children train from scratch (the ablation)");
   app.add_option("--train-subset", train_subset,
                  "Train on this many examples (0: the spec's)");
   CLI11_PARSE(app, argc, argv);
@@ -194,6 +199,7 @@ int main(int argc, char** argv) {
     spec->mutable_multi_fidelity()->set_continue_promotions(false);
   }
   if (no_screening) spec->mutable_strategy()->clear_screening();
+  if (no_inheritance) spec->mutable_strategy()->set_inherit_weights(false);
   if (train_subset > 0) spec->mutable_dataset()->set_train_subset(train_subset);
   std::filesystem::create_directories(out + "/models");
 

@@ -207,6 +207,21 @@ void ValidateStrategy(const v1::StrategySpec& s, FieldErrors* errors) {
                          screening.cost_weight(), 0, 1);
 }
 
+void ValidateInheritance(const JobSpec& spec, FieldErrors* errors) {
+  const v1::StrategySpec& s = spec.strategy();
+  if (!s.inherit_weights()) return;
+  if (s.has_random() || s.has_reinforce()) {
+    errors->Add("strategy.inherit_weights",
+                "applies to evolution and nsga2 children only: random search "
+                "and REINFORCE draw genomes without parents");
+  }
+  if (spec.export_().retain_models() == v1::MODEL_RETENTION_NONE) {
+    errors->Add("strategy.inherit_weights",
+                "children start from their parent's kept model, so "
+                "export.retain_models must not be NONE");
+  }
+}
+
 void ValidateObjectives(const JobSpec& spec, FieldErrors* errors) {
   if (spec.objectives().empty()) {
     errors->Add("objectives", "must not be empty");
@@ -485,6 +500,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
                "only a pruning_only job takes a base architecture");
   }
   ValidateStrategy(spec.strategy(), &errors);
+  ValidateInheritance(spec, &errors);
   ValidateObjectives(spec, &errors);
   const auto& c = spec.constraints();
   errors.CheckRange("constraints.max_params", c.max_params(), 0, 1000000000000);

@@ -26,6 +26,11 @@ std::string KeptModelCacheKey(const std::string& key, const std::string& sha,
   return absl::StrCat(key, ":kept:", sha, test_split ? "+test" : "");
 }
 
+// Training that starts from a kept model depends on that model.
+std::string InheritCacheKey(const std::string& key, const std::string& sha) {
+  return absl::StrCat(key, ":inherit:", sha);
+}
+
 }  // namespace
 
 Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
@@ -149,6 +154,7 @@ int64_t Job::AddTrial(const Proposal& proposal,
   trial.set_state(v1::TRIAL_STATE_QUEUED);
   trial.set_rung(proposal.rung);
   trial.set_promoted_from(promoted_from);
+  SetLineage(proposal, &trial);
   *trial.mutable_create_time() = ToProtoTime(now);
   trials_.push_back(std::move(trial));
   v1::TrialCounts& counts = *status_.mutable_trials();
@@ -162,6 +168,29 @@ int64_t Job::AddTrial(const Proposal& proposal,
   Dirty(trials_.back());
   status_dirty_ = true;
   return index;
+}
+
+void Job::SetLineage(const Proposal& proposal, v1::TrialRecord* trial) const {
+  if (const v1::TrialRecord* source = FindTrial(trial->promoted_from())) {
+    trial->set_parent_trial_id(source->parent_trial_id());
+    trial->set_inherit_model_sha256(source->inherit_model_sha256());
+    return;
+  }
+  if (proposal.parent_hash.empty()) return;
+  auto found =
+      by_genome_rung_.find({proposal.parent_hash, proposal.parent_rung});
+  if (found == by_genome_rung_.end()) return;
+  const v1::TrialRecord& parent = trials_[found->second];
+  trial->set_parent_trial_id(parent.trial_id());
+  // A child of the same architecture reuses its parent's trained network
+  // from the parent store instead (a pruning-only mutation).
+  if (status_.spec().strategy().inherit_weights() &&
+      parent.state() == v1::TRIAL_STATE_SUCCEEDED &&
+      !parent.result().artifact_sha256().empty() &&
+      genome::ArchitectureHash(parent.genome().arch()) !=
+          genome::ArchitectureHash(proposal.genome.arch())) {
+    trial->set_inherit_model_sha256(parent.result().artifact_sha256());
+  }
 }
 
 int Job::ProposeTrials(int count, absl::Time now) {
@@ -236,6 +265,13 @@ v1::EvaluateRequest Job::Request(int64_t index,
       trial.genome_hash().empty() ? genome::GenomeHash(trial.genome())
                                   : trial.genome_hash(),
       key_part_, trial.fidelity(), evaluator_version);
+  if (!trial.inherit_model_sha256().empty()) {
+    request.set_inherit_model_sha256(trial.inherit_model_sha256());
+    if (const v1::TrialRecord* parent = FindTrial(trial.parent_trial_id())) {
+      *request.mutable_inherit_genome() = parent->genome();
+    }
+    key = InheritCacheKey(key, trial.inherit_model_sha256());
+  }
   if (ScoresKeptModel(trial)) {
     const bool test = spec.export_().evaluate_test_split();
     const std::string& sha =

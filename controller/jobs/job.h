@@ -208,6 +208,9 @@ class Job {
   // Enters the export phase: export trials for the best trials, only those
   // that kept their models when `kept_only`. Returns how many were made.
   int StartExports(bool kept_only, absl::Time now);
+  // Sets the trial's parent_trial_id and inherit_model_sha256: its
+  // source's for a promotion or export, else from the proposal's parent.
+  void SetLineage(const Proposal& proposal, v1::TrialRecord* trial) const;
   int64_t AddTrial(const Proposal& proposal, const std::string& promoted_from,
                    absl::Time now);
   // Creates trials from up to `count` proposals; how many it made.

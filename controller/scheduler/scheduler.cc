@@ -33,8 +33,10 @@ std::vector<Scheduler::Assignment> Scheduler::Assign(
     const std::string& trial_id = trial.trial_id();
     const auto failed = failed_on_.find(trial_id);
     // A promotion or an export goes to the worker of the trial it builds
-    // on when that one is free: its parent store may hold the parent.
+    // on when that one is free, a child to its parent's: its parent store
+    // may hold the trained network.
     const v1::TrialRecord* from = job->FindTrial(trial.promoted_from());
+    if (from == nullptr) from = job->FindTrial(trial.parent_trial_id());
     std::optional<WorkerPool::Slot> slot = pool.Acquire(
         trial_id,
         failed == failed_on_.end() ? std::set<std::string>() : failed->second,

@@ -54,16 +54,16 @@ Nsga2::Nsga2(Options options, std::unique_ptr<genome::GenomeSampler> sampler)
 
 void Nsga2::Rank() { ranked_ = RankMembers(population_); }
 
-v1::Genome Nsga2::Child() {
-  const v1::Genome& a = population_[CrowdedTournament(ranked_, rng_)].genome();
+Offspring Nsga2::Child() {
+  const v1::SearchMember& a = population_[CrowdedTournament(ranked_, rng_)];
   const v1::Genome& b = population_[CrowdedTournament(ranked_, rng_)].genome();
   if (rng_.Bernoulli(options_.crossover_probability)) {
-    v1::Genome child = sampler_->Crossover(a, b, rng_);
-    return rng_.Bernoulli(options_.mutation_probability)
-               ? sampler_->Mutate(child, rng_)
-               : child;
+    v1::Genome child = sampler_->Crossover(a.genome(), b, rng_);
+    return BredFrom(a, rng_.Bernoulli(options_.mutation_probability)
+                           ? sampler_->Mutate(child, rng_)
+                           : child);
   }
-  return sampler_->Mutate(a, rng_);
+  return BredFrom(a, sampler_->Mutate(a.genome(), rng_));
 }
 
 std::vector<Proposal> Nsga2::Propose(int count) {
@@ -87,6 +87,7 @@ void Nsga2::Observe(const Observation& observation) {
     for (auto* members : {&population_, &offspring_}) {
       for (v1::SearchMember& m : *members) {
         if (m.genome_hash() != observation.genome_hash) continue;
+        m.set_rung(observation.rung);
         m.clear_objectives();
         for (double v :
              ObjectiveVector(options_.objectives, observation.result)) {
@@ -104,6 +105,7 @@ void Nsga2::Observe(const Observation& observation) {
   pending_.erase(it);
   if (observation.state == v1::TRIAL_STATE_FAILED) return;
   member.set_observed(true);
+  member.set_rung(observation.rung);
   for (double v : ObjectiveVector(options_.objectives, observation.result)) {
     member.add_objectives(v);
   }

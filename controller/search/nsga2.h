@@ -31,6 +31,7 @@
 #include "controller/search/proposal_filter.h"
 #include "controller/search/screen.h"
 #include "controller/search/strategy.h"
+#include "controller/search/strategy_state.h"
 
 namespace nasprune::controller {
 
@@ -66,7 +67,7 @@ class Nsga2 : public SearchStrategy {
 
  private:
   Nsga2(Options options, std::unique_ptr<genome::GenomeSampler> sampler);
-  v1::Genome Child();
+  Offspring Child();
   // Merges the offspring into the population once there are enough.
   void MaybeSelect();
   void Rank();

@@ -58,14 +58,14 @@ size_t RegularizedEvolution::Tournament() {
   return TournamentWinner(rewards, options_.sample_size, rng_);
 }
 
-v1::Genome RegularizedEvolution::Child() {
-  const v1::Genome& parent = population_[Tournament()].genome();
+Offspring RegularizedEvolution::Child() {
+  const v1::SearchMember& parent = population_[Tournament()];
   if (options_.crossover_probability > 0 &&
       rng_.Bernoulli(options_.crossover_probability)) {
     const v1::Genome& other = population_[Tournament()].genome();
-    return sampler_->Crossover(parent, other, rng_);
+    return BredFrom(parent, sampler_->Crossover(parent.genome(), other, rng_));
   }
-  return sampler_->Mutate(parent, rng_);
+  return BredFrom(parent, sampler_->Mutate(parent.genome(), rng_));
 }
 
 std::vector<Proposal> RegularizedEvolution::Propose(int count) {
@@ -91,6 +91,7 @@ void RegularizedEvolution::Observe(const Observation& observation) {
       for (v1::SearchMember& m : population_) {
         if (m.genome_hash() != observation.genome_hash) continue;
         m.set_reward(ScalarReward(options_.objectives, observation.result));
+        m.set_rung(observation.rung);
         m.clear_objectives();
         for (double v :
              ObjectiveVector(options_.objectives, observation.result)) {
@@ -104,6 +105,7 @@ void RegularizedEvolution::Observe(const Observation& observation) {
   pending_.erase(it);
   if (observation.state == v1::TRIAL_STATE_FAILED) return;
   member.set_observed(true);
+  member.set_rung(observation.rung);
   member.set_reward(ScalarReward(options_.objectives, observation.result));
   for (double v : ObjectiveVector(options_.objectives, observation.result)) {
     member.add_objectives(v);

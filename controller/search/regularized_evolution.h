@@ -23,6 +23,7 @@
 #include "controller/search/proposal_filter.h"
 #include "controller/search/screen.h"
 #include "controller/search/strategy.h"
+#include "controller/search/strategy_state.h"
 
 namespace nasprune::controller {
 
@@ -62,7 +63,7 @@ class RegularizedEvolution : public SearchStrategy {
                        std::unique_ptr<genome::GenomeSampler> sampler);
   // Index into population_ of a tournament winner.
   size_t Tournament();
-  v1::Genome Child();
+  Offspring Child();
 
   Options options_;
   std::unique_ptr<genome::GenomeSampler> sampler_;

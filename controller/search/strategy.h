@@ -29,6 +29,12 @@ struct Proposal {
   // Multi-fidelity rung (0 = lowest); a proposal at rung k > 0 promotes the
   // same genome's trial at rung k − 1.
   int rung = 0;
+  // The member the genome was bred from (a mutation's parent, a crossover's
+  // first parent) and the rung of the result the strategy held of it then;
+  // empty for random draws and promotions. The job starts the child's
+  // training from that trial's kept model (StrategySpec.inherit_weights).
+  std::string parent_hash;
+  int parent_rung = 0;
 };
 
 // What came of a proposal.

@@ -75,9 +75,15 @@ v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
   return &member;
 }
 
+Offspring BredFrom(const v1::SearchMember& parent, v1::Genome genome) {
+  return {.genome = std::move(genome),
+          .parent_hash = parent.genome_hash(),
+          .parent_rung = parent.rung()};
+}
+
 std::vector<Proposal> ProposeChildrenOrRandom(
     int count, int max_attempts, bool children,
-    const std::function<v1::Genome()>& child,
+    const std::function<Offspring()>& child,
     const std::function<v1::Genome()>& random, ProposalFilter& filter,
     std::map<std::string, v1::SearchMember>& pending,
     const Screening& screening) {
@@ -90,16 +96,20 @@ std::vector<Proposal> ProposeChildrenOrRandom(
   for (int i = 0; i < count; ++i) {
     std::vector<v1::Genome> candidates;
     std::vector<std::string> hashes;
+    std::vector<Offspring> lineage;  // Parent of each candidate.
     for (int attempt = 0;
          attempt < 2 * max_attempts && candidates.size() < wanted; ++attempt) {
-      const bool from_child = children && attempt < max_attempts;
-      v1::Genome genome =
-          genome::CanonicalGenome(from_child ? child() : random());
+      Offspring drawn = children && attempt < max_attempts
+                            ? child()
+                            : Offspring{.genome = random()};
+      v1::Genome genome = genome::CanonicalGenome(drawn.genome);
       std::string hash;
       if (filter.Check(genome, &hash) != ProposalFilter::Verdict::kAccepted ||
           std::find(hashes.begin(), hashes.end(), hash) != hashes.end()) {
         continue;
       }
+      drawn.genome.Clear();
+      lineage.push_back(std::move(drawn));
       candidates.push_back(std::move(genome));
       hashes.push_back(std::move(hash));
     }
@@ -110,6 +120,8 @@ std::vector<Proposal> ProposeChildrenOrRandom(
     v1::SearchMember* member = AdmitPending(std::move(candidates[chosen]),
                                             filter, pending, &proposals);
     if (member == nullptr) break;  // Cannot happen: it passed Check.
+    proposals.back().parent_hash = std::move(lineage[chosen].parent_hash);
+    proposals.back().parent_rung = lineage[chosen].parent_rung;
     if (screen != nullptr) screen->Admitted(member->genome(), hashes[chosen]);
   }
   return proposals;

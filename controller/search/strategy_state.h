@@ -41,6 +41,17 @@ void SavePendingMembers(
     const std::map<std::string, v1::SearchMember>& pending,
     google::protobuf::RepeatedPtrField<v1::SearchMember>* out);
 
+// A genome drawn by a strategy, with the member it was bred from (none for
+// random draws): Proposal.parent_hash and parent_rung.
+struct Offspring {
+  v1::Genome genome;
+  std::string parent_hash;
+  int parent_rung = 0;
+};
+
+// The offspring of `parent` (a member) with `genome`.
+Offspring BredFrom(const v1::SearchMember& parent, v1::Genome genome);
+
 // Passes `genome` (canonical) through `filter`; when accepted, appends the
 // proposal to `out` and records it in `pending` as a member (genome, hash,
 // birth = its proposal index), which it returns. Null when rejected.
@@ -57,7 +68,7 @@ v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
 // every proposal.
 std::vector<Proposal> ProposeChildrenOrRandom(
     int count, int max_attempts, bool children,
-    const std::function<v1::Genome()>& child,
+    const std::function<Offspring()>& child,
     const std::function<v1::Genome()>& random, ProposalFilter& filter,
     std::map<std::string, v1::SearchMember>& pending,
     const Screening& screening = {});

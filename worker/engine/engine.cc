@@ -5,6 +5,7 @@
 
 #include "worker/data/data_error.h"
 #include "worker/export/torchscript.h"
+#include "worker/model/inherit.h"
 #include "worker/model/int8_linear.h"
 #include "worker/model/network.h"
 #include "worker/prune/pruner.h"
@@ -157,6 +158,11 @@ EngineResult RunEngine(const EngineRequest& request,
   torch::manual_seed(request.seed);
   Network parent(genome::UnprunedPlan(request.plan));
   parent->to(request.data.device);
+  if (!request.inherit_archive.empty()) {
+    result.inherited_fraction =
+        InheritWeights(request.inherit_archive, request.inherit_plan, *parent)
+            .fraction();
+  }
   result.setup_seconds = Since(start);
 
   // The parent: from the store, or trained now (continuing from the latest

@@ -57,6 +57,13 @@ struct EngineRequest {
     std::string key;
   };
   std::vector<Boundary> resume;
+  // Weight inheritance: the bytes of a related network's kept TorchScript
+  // archive and that network's plan. The parent starts from it
+  // (worker/model/inherit.h) instead of its random initialization; a parent
+  // or boundary taken from the store was trained from it already (the
+  // caller's keys say so). Empty: a random initialization.
+  std::string inherit_archive;
+  genome::NetworkPlan inherit_plan;
 };
 
 enum class EnginePhase { kSetup, kTrain, kPrune, kFinetune, kMeasure, kExport };
@@ -78,6 +85,9 @@ struct EngineResult {
   bool parent_reused = false;
   // Training epochs taken from a stored boundary (EngineRequest::resume).
   int resumed_epochs = 0;
+  // Fraction of the parent's parameters that started from
+  // EngineRequest::inherit_archive (0 without one).
+  double inherited_fraction = 0;
   bool pruned = false;  // Channels removed or layers factorized.
   // Validation accuracy right after the last removal, before fine-tuning.
   std::optional<double> pruned_val_accuracy;

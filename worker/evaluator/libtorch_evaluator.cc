@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -149,6 +150,42 @@ DataOptions ToDataOptions(const v1::EvaluateRequest& request,
   return data;
 }
 
+// The kept model `request` inherits from, read into `engine`. A request
+// without inherit_genome, or with one that is not a valid genome, is
+// INVALID_ARGUMENT; a model that cannot be read (no artifact directory,
+// gone, damaged) leaves the evaluation to start from scratch, said on
+// stderr and by the result's inherited_fraction of 0.
+absl::Status AddInheritance(const v1::EvaluateRequest& request,
+                            const genome::InputSpec& input,
+                            const EvaluatorOptions& options,
+                            EngineRequest* engine) {
+  const std::string& digest = request.inherit_model_sha256();
+  if (digest.empty()) return absl::OkStatus();
+  if (!request.has_inherit_genome()) {
+    return absl::InvalidArgumentError(
+        "inherit_genome: required with inherit_model_sha256");
+  }
+  absl::StatusOr<genome::NetworkPlan> source =
+      genome::BuildNetworkPlan(request.inherit_genome(), input);
+  if (!source.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inherit_genome: ", source.status().message()));
+  }
+  absl::StatusOr<std::string> archive =
+      options.artifact_dir.empty()
+          ? absl::FailedPreconditionError("the worker has no --artifact-dir")
+          : artifacts::ReadVerified(options.artifact_dir, digest);
+  if (!archive.ok()) {
+    std::cerr << request.trial_id() << ": cannot inherit from kept model "
+              << digest << " (" << archive.status().message()
+              << "); training from scratch\n";
+    return absl::OkStatus();
+  }
+  engine->inherit_archive = *std::move(archive);
+  engine->inherit_plan = *std::move(source);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status StatusFromException(const std::exception& e) {
@@ -186,12 +223,15 @@ std::string ParentKey(const v1::EvaluateRequest& request,
   if (fidelity.train_subset() == 0) {
     fidelity.set_train_subset(request.dataset().train_subset());
   }
-  return Hash128Hex(
-      "nasprune.v1.ParentKey",
+  std::string key =
       absl::StrCat(genome::ArchitectureHash(request.genome().arch()), "|",
                    CanonicalText(recipe), "|", CanonicalText(request.dataset()),
                    "|", CanonicalText(fidelity), "|", request.seed(), "|",
-                   device, "|", kEvaluatorVersion));
+                   device, "|", kEvaluatorVersion);
+  if (!request.inherit_model_sha256().empty()) {
+    absl::StrAppend(&key, "|inherit:", request.inherit_model_sha256());
+  }
+  return Hash128Hex("nasprune.v1.ParentKey", key);
 }
 
 std::vector<EngineRequest::Boundary> ResumeBoundaries(
@@ -257,6 +297,10 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
     engine.latency.batch_size = request.latency_batch_size();
   }
   engine.data = ToDataOptions(request, *device);
+  if (absl::Status inherit = AddInheritance(request, input, options, &engine);
+      !inherit.ok()) {
+    return inherit;
+  }
   // A fidelity of fewer epochs than the recipe's scales fine-tuning alike,
   // so that the rung's resource bounds the whole trial.
   if (request.recipe().epochs() > 0 &&
@@ -367,6 +411,7 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   result.set_train_gflops_per_second(6.0 * outcome.parent_cost.macs *
                                      outcome.train_samples_per_second / 1e9);
   result.set_resumed_epochs(outcome.resumed_epochs);
+  result.set_inherited_fraction(outcome.inherited_fraction);
   FillEpochs(outcome.epochs, v1::PHASE_TRAIN, &result);
   FillEpochs(outcome.finetune_epochs, v1::PHASE_FINETUNE, &result);
   v1::Fidelity* fidelity = result.mutable_fidelity();

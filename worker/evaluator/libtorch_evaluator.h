@@ -50,6 +50,10 @@ struct EvaluatorOptions {
   int threads = 0;
   // Trained parents for reuse across evaluations; null trains every parent.
   std::shared_ptr<ParentStore> parents;
+  // Where kept models are read from to inherit weights
+  // (EvaluateRequest.inherit_model_sha256); LibTorchEvaluator uses its own
+  // artifact directory. Empty: every evaluation starts from scratch.
+  std::string artifact_dir;
   // Called by LibTorchEvaluator whenever an evaluation ends with no other
   // running (the daemon hands freed memory back: ReleaseFreeMemory).
   std::function<void()> on_idle;
@@ -63,7 +67,8 @@ absl::Status StatusFromException(const std::exception& e);
 
 // The key of a genome's trained parent: a hash of its architecture, the
 // training recipe (fine-tuning settings and time limit excluded), the data
-// set, the fidelity, the seed, the device and the evaluator version.
+// set, the fidelity, the seed, the device, the evaluator version and the
+// kept model it inherits from, if any.
 std::string ParentKey(const v1::EvaluateRequest& request,
                       const std::string& device);
 
@@ -96,7 +101,8 @@ absl::StatusOr<v1::EvaluationResult> ScoreKeptModel(
 class LibTorchEvaluator final : public Evaluator {
  public:
   LibTorchEvaluator(EvaluatorOptions options, std::string artifact_dir)
-      : options_(std::move(options)), artifact_dir_(std::move(artifact_dir)) {}
+      : options_(WithArtifactDir(std::move(options), artifact_dir)),
+        artifact_dir_(std::move(artifact_dir)) {}
 
   Info info() const override;
   absl::StatusOr<v1::EvaluationResult> Evaluate(
@@ -104,6 +110,11 @@ class LibTorchEvaluator final : public Evaluator {
       Canceller& canceller) override;
 
  private:
+  static EvaluatorOptions WithArtifactDir(EvaluatorOptions options,
+                                          const std::string& dir) {
+    options.artifact_dir = dir;
+    return options;
+  }
   // Trains, prunes, scores and (when asked) keeps the model.
   absl::StatusOr<v1::EvaluationResult> Run(const v1::EvaluateRequest& request,
                                            const ProgressCallback& progress,

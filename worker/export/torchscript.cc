@@ -69,14 +69,14 @@ class SourceWriter {
   std::ostringstream* out_;
 };
 
-std::string Underscored(std::string name) {
+}  // namespace
+
+std::string ArchiveTensorName(std::string name) {
   for (char& c : name) {
     if (c == '.') c = '_';
   }
   return name;
 }
-
-}  // namespace
 
 std::string TorchScriptSource(NetworkImpl& network) {
   std::ostringstream src;
@@ -149,13 +149,13 @@ torch::jit::Module ExportTorchScript(NetworkImpl& network,
   torch::NoGradGuard no_grad;
   torch::jit::Module module("nasprune.Network");
   for (const auto& item : network.named_parameters()) {
-    module.register_parameter(Underscored(item.key()),
+    module.register_parameter(ArchiveTensorName(item.key()),
                               item.value().detach().to(torch::kCPU).clone(),
                               /*is_buffer=*/false);
   }
   for (const auto& item : network.named_buffers()) {
     if (item.key().find("num_batches_tracked") != std::string::npos) continue;
-    module.register_buffer(Underscored(item.key()),
+    module.register_buffer(ArchiveTensorName(item.key()),
                            item.value().detach().to(torch::kCPU).clone());
   }
   if (!input.mean.empty()) {

@@ -16,6 +16,10 @@
 
 namespace nasprune::worker {
 
+// The name an archive gives the tensor a module names `name`: every '.'
+// becomes '_' ("blocks.3.dw.weight" → "blocks_3_dw_weight").
+std::string ArchiveTensorName(std::string name);
+
 // The TorchScript source of the exported forward (for inspection and tests).
 std::string TorchScriptSource(NetworkImpl& network);
 

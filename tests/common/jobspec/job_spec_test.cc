@@ -512,6 +512,29 @@ INSTANTIATE_TEST_SUITE_P(
                s->mutable_strategy()->mutable_screening()->set_cost_weight(-0.1);
              },
              "strategy.screening.cost_weight: -0.1 is outside [0, 1]"},
+        Case{"InheritWeightsWithRandomSearch",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_random();
+               s->mutable_strategy()->set_inherit_weights(true);
+             },
+             "strategy.inherit_weights: applies to evolution and nsga2 "
+             "children only"},
+        Case{"InheritWeightsWithReinforce",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_reinforce();
+               s->mutable_strategy()->set_inherit_weights(true);
+             },
+             "strategy.inherit_weights: applies to evolution and nsga2 "
+             "children only"},
+        Case{"InheritWeightsWithoutKeptModels",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_nsga2();
+               s->mutable_strategy()->set_inherit_weights(true);
+               s->mutable_export_()->set_retain_models(
+                   v1::MODEL_RETENTION_NONE);
+             },
+             "strategy.inherit_weights: children start from their parent's "
+             "kept model, so export.retain_models must not be NONE"},
         Case{"ContinuePromotionsNeedEpochs",
              [](JobSpec* s) {
                s->mutable_multi_fidelity()->set_resource(

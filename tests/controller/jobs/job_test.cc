@@ -1,6 +1,7 @@
 #include "controller/jobs/job.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/genome/hash.h"
 #include "gtest/gtest.h"
 #include "tests/controller/jobs/job_testing.h"
 
@@ -524,6 +525,57 @@ TEST(Job, TheStatusCarriesTheScreeningRecordAcrossARestore) {
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->status().screening().DebugString(),
             report.DebugString());
+}
+
+// Children name the trial of the member they were bred from; with
+// strategy.inherit_weights, one whose architecture differs from its
+// parent's starts from the parent's kept model, which its request names
+// (with the parent's genome) and its cache key depends on.
+TEST(Job, ChildrenKnowTheirParentAndInheritItsKeptModel) {
+  for (bool inherit : {false, true}) {
+    auto job = NewJob(
+        Spec(absl::StrCat(
+                 "strategy: {evolution: {population_size: 4, sample_size: 2}, "
+                 "inherit_weights: ",
+                 inherit ? "true" : "false", "}\nexport: {top_k: 0}\n"),
+             16));
+    int children = 0, inheriting = 0;
+    for (int i = 0; i < 16; ++i) {
+      const v1::EvaluateRequest request = DispatchNext(*job);
+      const v1::TrialRecord& trial = job->trials()[IndexOf(request)];
+      if (i < 4) {
+        EXPECT_TRUE(trial.parent_trial_id().empty());
+      }
+      if (const v1::TrialRecord* parent =
+              job->FindTrial(trial.parent_trial_id())) {
+        ++children;
+        EXPECT_EQ(parent->state(), v1::TRIAL_STATE_SUCCEEDED);
+        const bool same_arch =
+            genome::ArchitectureHash(parent->genome().arch()) ==
+            genome::ArchitectureHash(trial.genome().arch());
+        if (inherit && !same_arch) {
+          ++inheriting;
+          EXPECT_EQ(trial.inherit_model_sha256(),
+                    parent->result().artifact_sha256());
+          EXPECT_EQ(request.inherit_model_sha256(),
+                    parent->result().artifact_sha256());
+          EXPECT_EQ(request.inherit_genome().DebugString(),
+                    parent->genome().DebugString());
+          EXPECT_NE(request.cache_key().find(":inherit:"), std::string::npos);
+        } else {
+          EXPECT_TRUE(trial.inherit_model_sha256().empty());
+          EXPECT_TRUE(request.inherit_model_sha256().empty());
+          EXPECT_EQ(request.cache_key().find(":inherit:"), std::string::npos);
+        }
+      }
+      job->Finished(IndexOf(request), 1,
+                    ResultFor(request, absl::StrCat("sha", i)), kNow);
+    }
+    EXPECT_GE(children, 10) << inherit;
+    if (inherit) {
+      EXPECT_GE(inheriting, 5);
+    }
+  }
 }
 
 TEST(Job, RestoreRejectsRecordsThatDoNotFit) {

@@ -328,6 +328,54 @@ TEST(ScoreKeptModel, GivesBackTheScoredFiguresAndTheTestAccuracy) {
   }
 }
 
+// A child (its second stage widened) starts from its parent's kept model:
+// most of its parameters come from it, its parent key differs from the
+// same child's without inheritance, and a model that cannot be read leaves
+// it to train from scratch.
+TEST(EvaluateGenome, AChildInheritsItsParentsKeptModel) {
+  TempDir root;
+  std::filesystem::create_directories(root.File("toy"));
+  const std::string artifacts = root.File("artifacts");
+  std::filesystem::create_directories(artifacts);
+  testing::WriteToyIdx(root.File("toy"), 400, 8, 8, 4, true);
+  v1::EvaluateRequest parent = ToyRequest(2);
+  parent.mutable_fidelity()->set_train_subset(300);
+  const v1::EvaluationResult kept = TrainAndKeep(root, artifacts, parent);
+
+  EvaluatorOptions options = OptionsFor(root);
+  options.artifact_dir = artifacts;
+  v1::EvaluateRequest child = ToyRequest(1);
+  child.mutable_fidelity()->set_train_subset(300);
+  child.mutable_genome()->mutable_arch()->mutable_stages(1)->set_channels(80);
+  v1::EvaluateRequest inheriting = child;
+  inheriting.set_inherit_model_sha256(kept.artifact_sha256());
+  *inheriting.mutable_inherit_genome() = parent.genome();
+  EXPECT_NE(ParentKey(inheriting, "cpu"), ParentKey(child, "cpu"));
+
+  const auto scratch = EvaluateGenome(child, "", options, nullptr, nullptr);
+  ASSERT_TRUE(scratch.ok()) << scratch.status();
+  EXPECT_EQ(scratch->inherited_fraction(), 0);
+  const auto inherited =
+      EvaluateGenome(inheriting, "", options, nullptr, nullptr);
+  ASSERT_TRUE(inherited.ok()) << inherited.status();
+  EXPECT_GT(inherited->inherited_fraction(), 0.3);
+  EXPECT_LT(inherited->inherited_fraction(), 1);
+
+  v1::EvaluateRequest gone = inheriting;
+  gone.set_inherit_model_sha256(std::string(64, 'a'));
+  const auto fallback = EvaluateGenome(gone, "", options, nullptr, nullptr);
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  EXPECT_EQ(fallback->inherited_fraction(), 0);
+
+  v1::EvaluateRequest orphan = inheriting;
+  orphan.clear_inherit_genome();
+  const auto refused = EvaluateGenome(orphan, "", options, nullptr, nullptr);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("inherit_genome"),
+            std::string::npos)
+      << refused.status();
+}
+
 TEST(ScoreKeptModel, SaysWhatIsMissingOrDoesNotFit) {
   TempDir root;
   std::filesystem::create_directories(root.File("toy"));
