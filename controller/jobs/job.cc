@@ -182,15 +182,26 @@ void Job::SetLineage(const Proposal& proposal, v1::TrialRecord* trial) const {
   if (found == by_genome_rung_.end()) return;
   const v1::TrialRecord& parent = trials_[found->second];
   trial->set_parent_trial_id(parent.trial_id());
-  // A child of the same architecture reuses its parent's trained network
-  // from the parent store instead (a pruning-only mutation).
-  if (status_.spec().strategy().inherit_weights() &&
-      parent.state() == v1::TRIAL_STATE_SUCCEEDED &&
-      !parent.result().artifact_sha256().empty() &&
-      genome::ArchitectureHash(parent.genome().arch()) !=
-          genome::ArchitectureHash(proposal.genome.arch())) {
+  if (!status_.spec().strategy().inherit_weights()) return;
+  if (genome::ArchitectureHash(parent.genome().arch()) ==
+      genome::ArchitectureHash(proposal.genome.arch())) {
+    // A pruning-only mutation trains what its parent trained, from the same
+    // start: the parent store may hold it.
+    trial->set_inherit_model_sha256(parent.inherit_model_sha256());
+  } else if (parent.state() == v1::TRIAL_STATE_SUCCEEDED &&
+             !parent.result().artifact_sha256().empty()) {
     trial->set_inherit_model_sha256(parent.result().artifact_sha256());
   }
+}
+
+const v1::TrialRecord* Job::InheritSource(const v1::TrialRecord& trial) const {
+  const std::string& sha = trial.inherit_model_sha256();
+  if (sha.empty()) return nullptr;
+  const v1::TrialRecord* t = FindTrial(trial.parent_trial_id());
+  while (t != nullptr && t->result().artifact_sha256() != sha) {
+    t = FindTrial(t->parent_trial_id());
+  }
+  return t;
 }
 
 int Job::ProposeTrials(int count, absl::Time now) {
@@ -267,8 +278,8 @@ v1::EvaluateRequest Job::Request(int64_t index,
       key_part_, trial.fidelity(), evaluator_version);
   if (!trial.inherit_model_sha256().empty()) {
     request.set_inherit_model_sha256(trial.inherit_model_sha256());
-    if (const v1::TrialRecord* parent = FindTrial(trial.parent_trial_id())) {
-      *request.mutable_inherit_genome() = parent->genome();
+    if (const v1::TrialRecord* source = InheritSource(trial)) {
+      *request.mutable_inherit_genome() = source->genome();
     }
     key = InheritCacheKey(key, trial.inherit_model_sha256());
   }

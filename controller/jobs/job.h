@@ -211,6 +211,9 @@ class Job {
   // Sets the trial's parent_trial_id and inherit_model_sha256: its
   // source's for a promotion or export, else from the proposal's parent.
   void SetLineage(const Proposal& proposal, v1::TrialRecord* trial) const;
+  // The trial whose kept model `trial` inherits: up its line of parents,
+  // the first that kept that model. Null when it inherits nothing.
+  const v1::TrialRecord* InheritSource(const v1::TrialRecord& trial) const;
   int64_t AddTrial(const Proposal& proposal, const std::string& promoted_from,
                    absl::Time now);
   // Creates trials from up to `count` proposals; how many it made.

@@ -160,8 +160,11 @@ std::vector<Proposal> MultiFidelity::Propose(int count) {
       }
       ++open_bracket_size_;
     }
-    proposals.push_back(
-        Make(fresh[0].genome, fresh[0].genome_hash, 0, open_bracket_));
+    Proposal proposal =
+        Make(fresh[0].genome, fresh[0].genome_hash, 0, open_bracket_);
+    proposal.parent_hash = std::move(fresh[0].parent_hash);
+    proposal.parent_rung = fresh[0].parent_rung;
+    proposals.push_back(std::move(proposal));
   }
   return proposals;
 }

@@ -3,7 +3,6 @@
 #include <c10/util/Exception.h>
 
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -152,9 +151,10 @@ DataOptions ToDataOptions(const v1::EvaluateRequest& request,
 
 // The kept model `request` inherits from, read into `engine`. A request
 // without inherit_genome, or with one that is not a valid genome, is
-// INVALID_ARGUMENT; a model that cannot be read (no artifact directory,
-// gone, damaged) leaves the evaluation to start from scratch, said on
-// stderr and by the result's inherited_fraction of 0.
+// INVALID_ARGUMENT; a model that cannot be read is FAILED_PRECONDITION (no
+// artifact directory), NOT_FOUND (gone) or DATA_LOSS (damaged), all
+// retryable elsewhere: training from scratch instead would store a result
+// and a parent under keys that say they were inherited.
 absl::Status AddInheritance(const v1::EvaluateRequest& request,
                             const genome::InputSpec& input,
                             const EvaluatorOptions& options,
@@ -171,15 +171,17 @@ absl::Status AddInheritance(const v1::EvaluateRequest& request,
     return absl::InvalidArgumentError(
         absl::StrCat("inherit_genome: ", source.status().message()));
   }
+  if (options.artifact_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "inherit_model_sha256: this worker has no artifact directory "
+        "(--artifact-dir) to read the kept model from");
+  }
   absl::StatusOr<std::string> archive =
-      options.artifact_dir.empty()
-          ? absl::FailedPreconditionError("the worker has no --artifact-dir")
-          : artifacts::ReadVerified(options.artifact_dir, digest);
+      artifacts::ReadVerified(options.artifact_dir, digest);
   if (!archive.ok()) {
-    std::cerr << request.trial_id() << ": cannot inherit from kept model "
-              << digest << " (" << archive.status().message()
-              << "); training from scratch\n";
-    return absl::OkStatus();
+    return absl::Status(
+        archive.status().code(),
+        absl::StrCat("inherit_model_sha256: ", archive.status().message()));
   }
   engine->inherit_archive = *std::move(archive);
   engine->inherit_plan = *std::move(source);

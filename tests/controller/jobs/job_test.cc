@@ -527,53 +527,74 @@ TEST(Job, TheStatusCarriesTheScreeningRecordAcrossARestore) {
             report.DebugString());
 }
 
-// Children name the trial of the member they were bred from; with
-// strategy.inherit_weights, one whose architecture differs from its
-// parent's starts from the parent's kept model, which its request names
-// (with the parent's genome) and its cache key depends on.
+// Children name the trial of the member they were bred from, also under
+// multi-fidelity; with strategy.inherit_weights, one whose architecture
+// differs from its parent's starts from the parent's kept model, which its
+// request names (with that trial's genome) and its cache key depends on. A
+// child of the same architecture starts where its parent started;
+// promotions carry their source's lineage.
 TEST(Job, ChildrenKnowTheirParentAndInheritItsKeptModel) {
-  for (bool inherit : {false, true}) {
-    auto job = NewJob(
-        Spec(absl::StrCat(
-                 "strategy: {evolution: {population_size: 4, sample_size: 2}, "
-                 "inherit_weights: ",
-                 inherit ? "true" : "false", "}\nexport: {top_k: 0}\n"),
-             16));
-    int children = 0, inheriting = 0;
-    for (int i = 0; i < 16; ++i) {
-      const v1::EvaluateRequest request = DispatchNext(*job);
-      const v1::TrialRecord& trial = job->trials()[IndexOf(request)];
-      if (i < 4) {
-        EXPECT_TRUE(trial.parent_trial_id().empty());
-      }
-      if (const v1::TrialRecord* parent =
-              job->FindTrial(trial.parent_trial_id())) {
-        ++children;
-        EXPECT_EQ(parent->state(), v1::TRIAL_STATE_SUCCEEDED);
-        const bool same_arch =
-            genome::ArchitectureHash(parent->genome().arch()) ==
-            genome::ArchitectureHash(trial.genome().arch());
-        if (inherit && !same_arch) {
-          ++inheriting;
-          EXPECT_EQ(trial.inherit_model_sha256(),
-                    parent->result().artifact_sha256());
-          EXPECT_EQ(request.inherit_model_sha256(),
-                    parent->result().artifact_sha256());
+  for (bool asha : {false, true}) {
+    for (bool inherit : {false, true}) {
+      auto job = NewJob(Spec(
+          absl::StrCat(
+              "strategy: {evolution: {population_size: 4, sample_size: 2}, "
+              "inherit_weights: ",
+              inherit ? "true" : "false", "}\nexport: {top_k: 0}\n",
+              asha ? "recipe: {epochs: 3}\n"
+                     "multi_fidelity: {method: asha, reduction_factor: 3}\n"
+                   : ""),
+          24));
+      int children = 0, inheriting = 0, promoted = 0;
+      for (int i = 0; i < 24; ++i) {
+        const v1::EvaluateRequest request = DispatchNext(*job);
+        const v1::TrialRecord& trial = job->trials()[IndexOf(request)];
+        const std::string& sha = trial.inherit_model_sha256();
+        EXPECT_EQ(request.inherit_model_sha256(), sha);
+        EXPECT_EQ(request.cache_key().find(":inherit:") != std::string::npos,
+                  !sha.empty());
+        if (!sha.empty()) {
+          // The genome of the trial that kept the model.
+          const v1::TrialRecord* source =
+              job->FindTrial(trial.parent_trial_id());
+          while (source != nullptr &&
+                 source->result().artifact_sha256() != sha) {
+            source = job->FindTrial(source->parent_trial_id());
+          }
+          ASSERT_NE(source, nullptr);
           EXPECT_EQ(request.inherit_genome().DebugString(),
-                    parent->genome().DebugString());
-          EXPECT_NE(request.cache_key().find(":inherit:"), std::string::npos);
-        } else {
-          EXPECT_TRUE(trial.inherit_model_sha256().empty());
-          EXPECT_TRUE(request.inherit_model_sha256().empty());
-          EXPECT_EQ(request.cache_key().find(":inherit:"), std::string::npos);
+                    source->genome().DebugString());
         }
+        if (const v1::TrialRecord* from =
+                job->FindTrial(trial.promoted_from())) {
+          ++promoted;
+          EXPECT_EQ(trial.parent_trial_id(), from->parent_trial_id());
+          EXPECT_EQ(sha, from->inherit_model_sha256());
+        } else if (const v1::TrialRecord* parent =
+                       job->FindTrial(trial.parent_trial_id())) {
+          ++children;
+          EXPECT_EQ(parent->state(), v1::TRIAL_STATE_SUCCEEDED);
+          const bool same_arch =
+              genome::ArchitectureHash(parent->genome().arch()) ==
+              genome::ArchitectureHash(trial.genome().arch());
+          if (!inherit) {
+            EXPECT_TRUE(sha.empty());
+          } else if (same_arch) {
+            EXPECT_EQ(sha, parent->inherit_model_sha256());
+          } else {
+            ++inheriting;
+            EXPECT_EQ(sha, parent->result().artifact_sha256());
+          }
+        } else {
+          EXPECT_LT(i, 4 + promoted) << "random draws come first";
+          EXPECT_TRUE(sha.empty());
+        }
+        job->Finished(IndexOf(request), 1,
+                      ResultFor(request, absl::StrCat("sha", i)), kNow);
       }
-      job->Finished(IndexOf(request), 1,
-                    ResultFor(request, absl::StrCat("sha", i)), kNow);
-    }
-    EXPECT_GE(children, 10) << inherit;
-    if (inherit) {
-      EXPECT_GE(inheriting, 5);
+      EXPECT_GE(children, 8) << inherit << asha;
+      EXPECT_EQ(promoted > 0, asha);
+      EXPECT_EQ(inheriting > 0, inherit) << asha;
     }
   }
 }

@@ -329,9 +329,9 @@ TEST(ScoreKeptModel, GivesBackTheScoredFiguresAndTheTestAccuracy) {
 }
 
 // A child (its second stage widened) starts from its parent's kept model:
-// most of its parameters come from it, its parent key differs from the
-// same child's without inheritance, and a model that cannot be read leaves
-// it to train from scratch.
+// most of its parameters come from it, and its parent key differs from the
+// same child's without inheritance. A model that cannot be read, or a
+// request without the model's genome, is an error naming the field.
 TEST(EvaluateGenome, AChildInheritsItsParentsKeptModel) {
   TempDir root;
   std::filesystem::create_directories(root.File("toy"));
@@ -363,9 +363,14 @@ TEST(EvaluateGenome, AChildInheritsItsParentsKeptModel) {
 
   v1::EvaluateRequest gone = inheriting;
   gone.set_inherit_model_sha256(std::string(64, 'a'));
-  const auto fallback = EvaluateGenome(gone, "", options, nullptr, nullptr);
-  ASSERT_TRUE(fallback.ok()) << fallback.status();
-  EXPECT_EQ(fallback->inherited_fraction(), 0);
+  const auto missing = EvaluateGenome(gone, "", options, nullptr, nullptr);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("inherit_model_sha256"),
+            std::string::npos)
+      << missing.status();
+  const auto no_dir =
+      EvaluateGenome(inheriting, "", OptionsFor(root), nullptr, nullptr);
+  EXPECT_EQ(no_dir.status().code(), absl::StatusCode::kFailedPrecondition);
 
   v1::EvaluateRequest orphan = inheriting;
   orphan.clear_inherit_genome();
