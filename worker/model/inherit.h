@@ -19,9 +19,10 @@
 //   around it (a smaller one takes the source's centre);
 // - a factorized head layer (u, v) becomes the dense product v·u;
 // and a residual block the source lacks starts as the identity (its last
-// batch norm's scale and shift are zeroed). So a child that only grew computes,
-// in inference form, exactly what its source did; a child that shrank starts
-// from the overlap.
+// batch norm's scale and shift are zeroed). So a child that only grew
+// wider, deeper or larger-kerneled computes, in inference form, exactly
+// what its source did (a squeeze-excite or expansion layer it gained starts
+// random); a child that shrank starts from the overlap.
 
 #include <cstdint>
 #include <string>
