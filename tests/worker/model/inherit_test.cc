@@ -3,7 +3,6 @@
 #include <sstream>
 
 #include "common/genome/network_plan.h"
-#include "common/jobspec/yaml_proto.h"
 #include "gtest/gtest.h"
 #include "tests/worker/testing/networks.h"
 #include "worker/export/torchscript.h"
@@ -16,10 +15,7 @@ using testing::SeededNetwork;
 
 // The final (pruned) plan of a genome, as a kept model has it.
 genome::NetworkPlan PlanOf(const std::string& yaml) {
-  v1::Genome genome;
-  const absl::Status parsed = ParseYamlToMessage(yaml, "genome.yaml", &genome);
-  EXPECT_TRUE(parsed.ok()) << parsed;
-  auto plan = genome::BuildNetworkPlan(genome, kGray);
+  auto plan = genome::BuildNetworkPlan(testing::ParsedGenome(yaml), kGray);
   EXPECT_TRUE(plan.ok()) << plan.status();
   return *plan;
 }

@@ -18,13 +18,7 @@ namespace {
 
 using testing::kGray;
 using testing::kRgb;
-
-v1::Genome Parse(const std::string& yaml) {
-  v1::Genome genome;
-  const absl::Status status = ParseYamlToMessage(yaml, "genome.yaml", &genome);
-  EXPECT_TRUE(status.ok()) << status;
-  return genome;
-}
+using testing::ParsedGenome;
 
 // Random sorted channels to keep for every group the plan prunes.
 std::vector<torch::Tensor> RandomKeep(const genome::NetworkPlan& plan,
@@ -136,7 +130,7 @@ struct Rule {
 class ChannelGroupRule : public ::testing::TestWithParam<Rule> {};
 
 TEST_P(ChannelGroupRule, PrunedNetworkComputesTheSameFunction) {
-  const v1::Genome genome = Parse(GetParam().yaml);
+  const v1::Genome genome = ParsedGenome(GetParam().yaml);
   const Pruned p = PruneAndCheck(genome, kGray, 7);
   EXPECT_LT(CountParameters(*p.child), CountParameters(*p.parent));
 }
@@ -270,7 +264,7 @@ TEST(ApplySurgery, PrunedArchivesLoadInPythonWithEqualOutputs) {
 }
 
 v1::Genome HeadGenome() {
-  return Parse(R"(
+  return ParsedGenome(R"(
 arch:
   stem: {channels: 8, kernel: 3, activation: relu}
   stages: [{channels: 24, downsample: max_pool, blocks: [{op: conv, kernel: 3, activation: relu}]}]

@@ -9,6 +9,7 @@
 #include "common/genome/default_space.h"
 #include "common/genome/network_plan.h"
 #include "common/genome/sampler.h"
+#include "common/jobspec/yaml_proto.h"
 #include "common/random/rng.h"
 #include "gtest/gtest.h"
 #include "worker/model/network.h"
@@ -19,6 +20,14 @@ inline const genome::InputSpec kGray{
     .channels = 1, .height = 28, .width = 28, .num_classes = 10};
 inline const genome::InputSpec kRgb{
     .channels = 3, .height = 32, .width = 32, .num_classes = 10};
+
+// A genome from YAML; the test fails when it does not parse.
+inline v1::Genome ParsedGenome(const std::string& yaml) {
+  v1::Genome genome;
+  const absl::Status status = ParseYamlToMessage(yaml, "genome.yaml", &genome);
+  EXPECT_TRUE(status.ok()) << status;
+  return genome;
+}
 
 // A genome drawn from the default joint space (architecture and pruning).
 inline v1::Genome SampledGenome(uint64_t seed, const genome::InputSpec& input) {
