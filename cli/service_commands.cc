@@ -80,6 +80,7 @@ void PrintSummary(const v1::JobStatus& job, const v1::ParetoFront& front,
   for (const v1::ParetoPoint& point : front.points()) {
     out << "  " << point.trial_id();
     for (double value : point.values()) out << "  " << value;
+    if (job.rungs_size() > 1) out << "  rung " << point.rung();
     if (point.has_model()) out << "  [model]";
     out << "\n";
   }

@@ -27,11 +27,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli/model_download.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/states.h"
@@ -57,6 +59,13 @@ struct Snapshot {
   int front_rung = 0;
   std::vector<Point> front;
 };
+
+// The rungs the front's points come from, e.g. "0,2"; "–" when empty.
+std::string FrontRungs(const Snapshot& snap) {
+  std::set<int> rungs;
+  for (const Point& p : snap.front) rungs.insert(p.rung);
+  return rungs.empty() ? std::string("–") : absl::StrJoin(rungs, ",");
+}
 
 double Elapsed(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -250,9 +259,9 @@ int main(int argc, char** argv) {
                             .val_accuracy = trial.result().val_accuracy(),
                             .rung = trial.rung()});
     }
-    std::cerr << absl::StrFormat("%.1f min: %d trials, front %d (rung %d)\n",
+    std::cerr << absl::StrFormat("%.1f min: %d trials, front %d (rungs %s)\n",
                                  snap.minutes, snap.finished, snap.front.size(),
-                                 snap.front_rung);
+                                 FrontRungs(snap));
     snapshots.push_back(std::move(snap));
   };
 
@@ -289,7 +298,7 @@ int main(int argc, char** argv) {
   std::ofstream csv(out + "/snapshots.csv");
   csv << "minutes,trials,front_rung,front_size,hypervolume,trial,rung,params,"
          "val_accuracy,test_accuracy\n";
-  std::cout << "| minutes | trials | front (rung) | hypervolume | best test "
+  std::cout << "| minutes | trials | front (rungs) | hypervolume | best test "
                "acc, ≤ 25k params | best test acc, ≤ 5k params |\n"
                "| --- | --- | --- | --- | --- | --- |\n";
   for (const Snapshot& snap : snapshots) {
@@ -314,9 +323,9 @@ int main(int argc, char** argv) {
                           : absl::StrFormat("%.2f %% (%d params)",
                                             100 * test[p->trial_id], p->params);
     };
-    std::cout << absl::StrFormat("| %.0f | %d | %d (%d) | %.4f | %s | %s |\n",
+    std::cout << absl::StrFormat("| %.0f | %d | %d (%s) | %.4f | %s | %s |\n",
                                  snap.minutes, snap.finished, snap.front.size(),
-                                 snap.front_rung, snap.hypervolume,
+                                 FrontRungs(snap), snap.hypervolume,
                                  cell(best25), cell(best5));
   }
   std::cout << "\n" << status.message() << "\n";

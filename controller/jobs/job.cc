@@ -46,8 +46,7 @@ Job::Job(v1::JobStatus status, std::unique_ptr<SearchStrategy> strategy,
       events_(options.max_retained_events, first_sequence) {
   // Rebuilt from the trials (Record), also after a restore.
   status_.clear_rungs();
-  status_.set_best_accuracy(0);
-  status_.clear_best_trial_id();
+  UpdateFront();  // Empty, with the objectives and reference point.
   const std::vector<v1::Fidelity> rungs = RungFidelities(status_.spec());
   for (size_t r = 0; r < rungs.size(); ++r) {
     v1::RungSummary* rung = status_.add_rungs();
@@ -84,7 +83,8 @@ absl::StatusOr<std::unique_ptr<Job>> Job::Build(v1::JobStatus status,
   for (size_t r = 0; r < RungFidelities(spec).size(); ++r) {
     absl::StatusOr<JobParetoFront> front = JobParetoFront::Create(
         {.objectives = {spec.objectives().begin(), spec.objectives().end()},
-         .constraints = spec.constraints()});
+         .constraints = spec.constraints(),
+         .rung = static_cast<int>(r)});
     if (!front.ok()) return front.status();
     fronts.push_back(*std::move(front));
   }

@@ -200,11 +200,12 @@ class Job {
   // The search trial's result, with what scoring its kept model measured.
   v1::EvaluationResult KeptModelResult(
       const v1::TrialRecord& trial, const v1::EvaluationResult& scored) const;
-  // The rung whose front is the job's front.
-  int FrontRung() const;
   // Enters a successful search trial in its rung's front and summary;
   // true when the job's front changed.
   bool Record(const v1::TrialRecord& trial);
+  // Merges the rungs' fronts into front_ and sets the status's best from
+  // it; true when its points or hypervolume changed.
+  bool UpdateFront();
   // Enters the export phase: export trials for the best trials, only those
   // that kept their models when `kept_only`. Returns how many were made.
   int StartExports(bool kept_only, absl::Time now);
@@ -239,6 +240,11 @@ class Job {
   std::unique_ptr<SearchStrategy> strategy_;
   // One per rung, lowest first.
   std::vector<JobParetoFront> fronts_;
+  // Per genome, the highest rung where a trial of it succeeded.
+  std::map<std::string, int> genome_rung_;
+  // The job's front: fronts_ merged (JobParetoFront::AcrossRungs), without
+  // has_model.
+  v1::ParetoFront front_;
   int top_rung_ = 0;
   // The job's part of every cache key (jobspec::JobKeyPart).
   std::string key_part_;

@@ -29,35 +29,53 @@ v1::EvaluationResult Job::KeptModelResult(
   return result;
 }
 
-int Job::FrontRung() const {
-  for (int r = top_rung_; r > 0; --r) {
-    if (fronts_[r].size() > 0) return r;
-  }
-  return 0;
-}
-
 bool Job::Record(const v1::TrialRecord& trial) {
   const v1::EvaluationResult& result = trial.result();
   const int r = trial.rung();
   if (r < 0 || r > top_rung_) return false;
   v1::RungSummary& rung = *status_.mutable_rungs(r);
   rung.set_succeeded(rung.succeeded() + 1);
-  if (MeasuredViolation(status_.spec().constraints(), result) > 0) {
-    return false;
+  auto [highest, first] = genome_rung_.try_emplace(trial.genome_hash(), r);
+  // A genome trained further: its lower-rung points leave the job's front.
+  bool changed = !first && r > highest->second;
+  highest->second = std::max(highest->second, r);
+  if (MeasuredViolation(status_.spec().constraints(), result) == 0) {
+    if (rung.best_trial_id().empty() ||
+        result.val_accuracy() > rung.best_accuracy()) {
+      rung.set_best_accuracy(result.val_accuracy());
+      rung.set_best_trial_id(trial.trial_id());
+    }
+    changed |= fronts_[r].Add(trial.trial_id(), trial.genome_hash(), result);
+    rung.set_front_size(static_cast<int32_t>(fronts_[r].size()));
   }
-  if (rung.best_trial_id().empty() ||
-      result.val_accuracy() > rung.best_accuracy()) {
-    rung.set_best_accuracy(result.val_accuracy());
-    rung.set_best_trial_id(trial.trial_id());
+  return changed && UpdateFront();
+}
+
+bool Job::UpdateFront() {
+  v1::ParetoFront merged =
+      JobParetoFront::AcrossRungs(fronts_, genome_rung_).ToProto(id());
+  auto same_points = [](const v1::ParetoFront& a, const v1::ParetoFront& b) {
+    return std::equal(a.points().begin(), a.points().end(), b.points().begin(),
+                      b.points().end(),
+                      [](const v1::ParetoPoint& p, const v1::ParetoPoint& q) {
+                        return p.trial_id() == q.trial_id();
+                      });
+  };
+  const bool changed = !same_points(merged, front_) ||
+                       merged.hypervolume() != front_.hypervolume();
+  front_ = std::move(merged);
+  status_.set_best_accuracy(0);
+  status_.clear_best_trial_id();
+  const auto accuracy =
+      std::find(front_.objectives().begin(), front_.objectives().end(),
+                v1::METRIC_ACCURACY);
+  if (front_.points_size() > 0 && accuracy != front_.objectives().end()) {
+    const v1::ParetoPoint& best = front_.points(0);
+    status_.set_best_accuracy(
+        best.values(static_cast<int>(accuracy - front_.objectives().begin())));
+    status_.set_best_trial_id(best.trial_id());
   }
-  const int before = FrontRung();
-  const bool changed =
-      fronts_[r].Add(trial.trial_id(), trial.genome_hash(), result);
-  rung.set_front_size(static_cast<int32_t>(fronts_[r].size()));
-  const v1::RungSummary& shown = status_.rungs(FrontRung());
-  status_.set_best_accuracy(shown.best_accuracy());
-  status_.set_best_trial_id(shown.best_trial_id());
-  return FrontRung() != before || (changed && r == FrontRung());
+  return changed;
 }
 
 std::set<std::string> Job::ModelsUsed() const {
@@ -119,9 +137,8 @@ const v1::TrialRecord* Job::ModelTrial(const std::string& trial_id) const {
 }
 
 v1::ParetoFront Job::ParetoFront() const {
-  const int rung = FrontRung();
-  v1::ParetoFront front = fronts_[rung].ToProto(id());
-  front.set_rung(rung);
+  v1::ParetoFront front = front_;
+  front.set_job_id(id());
   for (v1::ParetoPoint& point : *front.mutable_points()) {
     point.set_has_model(ModelTrial(point.trial_id()) != nullptr);
   }
@@ -131,8 +148,8 @@ v1::ParetoFront Job::ParetoFront() const {
 int Job::StartExports(bool kept_only, absl::Time now) {
   phase_ = Phase::kExport;
   // The most accurate members of the job's front first, then the most
-  // accurate trial of any rung when it beats them all (early in a job it
-  // may sit below the front's rung).
+  // accurate trial of any rung when it beats them all (a lower-rung result
+  // whose genome did worse once promoted).
   std::vector<const v1::TrialRecord*> best;
   const v1::ParetoFront front = ParetoFront();
   for (const v1::ParetoPoint& point : front.points()) {

@@ -61,7 +61,8 @@ bool JobParetoFront::Add(const std::string& trial_id,
                          const std::string& genome_hash,
                          const v1::EvaluationResult& result) {
   bool changed = false;
-  Member member{.trial_id = trial_id, .genome_hash = genome_hash};
+  Member member{
+      .trial_id = trial_id, .genome_hash = genome_hash, .rung = options_.rung};
   for (size_t i = 0; i < options_.objectives.size(); ++i) {
     const double v = MetricValue(options_.objectives[i].metric(), result);
     member.raw.push_back(v);
@@ -72,21 +73,45 @@ bool JobParetoFront::Add(const std::string& trial_id,
     }
   }
   member.minimized = ObjectiveVector(options_.objectives, result);
-  const bool feasible =
-      MeasuredViolation(options_.constraints, result) == 0 &&
-      std::none_of(members_.begin(), members_.end(), [&](const Member& m) {
-        return m.minimized == member.minimized ||
-               Dominates(m.minimized, member.minimized);
-      });
-  if (feasible) {
-    std::erase_if(members_, [&](const Member& m) {
-      return Dominates(member.minimized, m.minimized);
-    });
-    members_.push_back(std::move(member));
-    changed = true;
+  if (MeasuredViolation(options_.constraints, result) == 0) {
+    changed |= Join(std::move(member));
   }
   if (changed) UpdateHypervolume();
   return changed;
+}
+
+bool JobParetoFront::Join(Member member) {
+  if (std::any_of(members_.begin(), members_.end(), [&](const Member& m) {
+        return m.minimized == member.minimized ||
+               Dominates(m.minimized, member.minimized);
+      })) {
+    return false;
+  }
+  std::erase_if(members_, [&](const Member& m) {
+    return Dominates(member.minimized, m.minimized);
+  });
+  members_.push_back(std::move(member));
+  return true;
+}
+
+JobParetoFront JobParetoFront::AcrossRungs(
+    std::span<const JobParetoFront> rungs,
+    const std::map<std::string, int>& highest_rung) {
+  if (rungs.size() == 1) return rungs.front();
+  JobParetoFront merged(rungs.front().options_);
+  for (auto r = rungs.rbegin(); r != rungs.rend(); ++r) {
+    for (size_t i = 0; i < merged.largest_seen_.size(); ++i) {
+      merged.largest_seen_[i] =
+          std::max(merged.largest_seen_[i], r->largest_seen_[i]);
+    }
+    for (const Member& m : r->members_) {
+      auto highest = highest_rung.find(m.genome_hash);
+      if (highest != highest_rung.end() && highest->second > m.rung) continue;
+      merged.Join(m);
+    }
+  }
+  merged.UpdateHypervolume();
+  return merged;
 }
 
 void JobParetoFront::UpdateHypervolume() {
@@ -125,6 +150,8 @@ v1::ParetoFront JobParetoFront::ToProto(const std::string& job_id) const {
     v1::ParetoPoint* point = front.add_points();
     point->set_trial_id(m->trial_id);
     point->set_genome_hash(m->genome_hash);
+    point->set_rung(m->rung);
+    front.set_rung(std::max(front.rung(), m->rung));
     for (double v : m->raw) point->add_values(v);
   }
   front.set_hypervolume(hypervolume_);

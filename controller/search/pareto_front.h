@@ -16,8 +16,13 @@
 // when it has one, else 1.1 × the largest value any result has shown so far
 // (that one moves as results arrive, and the hypervolume follows it).
 //
+// Under multi-fidelity a job keeps one front per rung (Options::rung), and
+// AcrossRungs merges them into the front a user takes models from.
+//
 // Not thread-safe.
 
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,10 +37,22 @@ class JobParetoFront {
   struct Options {
     std::vector<v1::Objective> objectives;  // At least one.
     v1::Constraints constraints;
+    int rung = 0;  // Of every member, for the API.
   };
 
   // INVALID_ARGUMENT without objectives.
   static absl::StatusOr<JobParetoFront> Create(Options options);
+
+  // The non-dominated members of `rungs` (a job's fronts, one per rung,
+  // with the same objectives and constraints; at least one), each genome
+  // taken only at `highest_rung[genome_hash]`, the highest rung where it
+  // has a result: a genome trained further supersedes its lower-rung
+  // points. The reference point follows the largest values any rung has
+  // seen. A member a superseded point had removed from its rung's front
+  // does not come back.
+  static JobParetoFront AcrossRungs(
+      std::span<const JobParetoFront> rungs,
+      const std::map<std::string, int>& highest_rung);
 
   // Offers a trial's result; true when the front (its members or its
   // hypervolume) changed.
@@ -55,11 +72,15 @@ class JobParetoFront {
   struct Member {
     std::string trial_id;
     std::string genome_hash;
+    int rung = 0;
     std::vector<double> raw;  // Raw metric values.
     Objectives minimized;     // ObjectiveVector.
   };
 
   explicit JobParetoFront(Options options);
+  // Adds a feasible member unless one dominates or equals it, removing
+  // those it dominates; true when it joined.
+  bool Join(Member member);
   void UpdateHypervolume();
 
   Options options_;

@@ -385,9 +385,19 @@ TEST(Job, EveryRungIsSummedUpAndTheBestOfAnyRungIsExported) {
   ASSERT_EQ(job->trials()[IndexOf(promoted)].rung(), 1);
   v1::EvaluateEvent worse = ResultFor(promoted, "sha-top");
   worse.mutable_result()->set_val_accuracy(0.001);
+  ASSERT_EQ(job->trials()[IndexOf(promoted)].promoted_from(),
+            rung0.best_trial_id());
   job->Finished(IndexOf(promoted), 1, worse, kNow);
-  EXPECT_EQ(job->ParetoFront().rung(), 1);
   EXPECT_EQ(job->status().rungs(1).succeeded(), 1);
+  // The promotion supersedes its genome's rung-0 point, the only one of
+  // rung 0's front (accuracy alone): the job's front is the promotion,
+  // less accurate as it came out.
+  const v1::ParetoFront after = job->ParetoFront();
+  EXPECT_EQ(after.rung(), 1);
+  ASSERT_EQ(after.points_size(), 1);
+  EXPECT_EQ(after.points(0).trial_id(), promoted.trial_id());
+  EXPECT_EQ(after.points(0).rung(), 1);
+  EXPECT_EQ(job->status().best_trial_id(), promoted.trial_id());
   EXPECT_EQ(job->status().best_accuracy(), 0.001);
 
   job->Advance(kNow);
@@ -407,11 +417,55 @@ TEST(Job, EveryRungIsSummedUpAndTheBestOfAnyRungIsExported) {
     EXPECT_EQ((*restored)->status().rungs(r).DebugString(),
               job->status().rungs(r).DebugString());
   }
-  EXPECT_EQ((*restored)->ParetoFront().rung(), 1);
-  EXPECT_EQ((*restored)->status().best_accuracy(), 0.001);
+  EXPECT_EQ((*restored)->ParetoFront().DebugString(),
+            job->ParetoFront().DebugString());
+  EXPECT_EQ((*restored)->status().best_trial_id(),
+            job->status().best_trial_id());
   EXPECT_EQ((*restored)->status().trials().exports(), 2);
   EXPECT_EQ(sources, (std::set<std::string>{promoted.trial_id(),
                                             rung0.best_trial_id()}));
+}
+
+TEST(Job, TheFrontKeepsTheSmallerModelsOfLowerRungs) {
+  auto job =
+      NewJob(Spec("objectives: [{metric: accuracy},"
+                  " {metric: params, target: 2000}]\n"
+                  "recipe: {epochs: 3}\n"
+                  "multi_fidelity: {method: asha, reduction_factor: 3}\n",
+                  4));
+  std::set<std::string> low;
+  for (int i = 0; i < 3; ++i) {
+    const v1::EvaluateRequest e = DispatchNext(*job);
+    low.insert(e.trial_id());
+    // More accurate, and larger.
+    v1::EvaluateEvent result = ResultFor(e);
+    result.mutable_result()->set_val_accuracy(0.5 + 0.1 * i);
+    result.mutable_result()->set_params(1000 + 100 * i);
+    job->Finished(IndexOf(e), 1, result, kNow);
+  }
+  const v1::ParetoFront before = job->ParetoFront();
+  ASSERT_EQ(before.points_size(), 3);
+  const v1::EvaluateRequest promoted = DispatchNext(*job);
+  ASSERT_EQ(job->trials()[IndexOf(promoted)].rung(), 1);
+  low.erase(job->trials()[IndexOf(promoted)].promoted_from());
+  v1::EvaluateEvent better = ResultFor(promoted);
+  better.mutable_result()->set_val_accuracy(0.99);
+  better.mutable_result()->set_params(1200);
+  job->Finished(IndexOf(promoted), 1, better, kNow);
+
+  // The top rung's one result does not hide the smaller rung-0 models.
+  const v1::ParetoFront front = job->ParetoFront();
+  EXPECT_EQ(front.rung(), 1);
+  ASSERT_EQ(front.points_size(), before.points_size());
+  EXPECT_EQ(front.points(0).trial_id(), promoted.trial_id());
+  EXPECT_EQ(front.points(0).rung(), 1);
+  for (int i = 1; i < front.points_size(); ++i) {
+    EXPECT_TRUE(low.contains(front.points(i).trial_id()));
+    EXPECT_EQ(front.points(i).rung(), 0);
+  }
+  EXPECT_GT(front.hypervolume(), before.hypervolume());
+  EXPECT_EQ(job->status().best_trial_id(), promoted.trial_id());
+  EXPECT_EQ(job->status().best_accuracy(), 0.99);
 }
 
 TEST(Job, TooManyFailuresFailTheJob) {

@@ -96,6 +96,58 @@ TEST(JobParetoFront, ReferenceComesFromTheTargetOrTheLargestValueSeen) {
   EXPECT_DOUBLE_EQ(open.hypervolume(), 0.5 * (1 - 100.0 / 1100));
 }
 
+TEST(JobParetoFront, AcrossRungsEachGenomeCountsAtItsHighestRung) {
+  v1::Constraints constraints;
+  constraints.set_max_params(1000);
+  auto rung = [&](int r) {
+    auto front =
+        JobParetoFront::Create({.objectives = {Objective(v1::METRIC_ACCURACY),
+                                               Objective(v1::METRIC_PARAMS)},
+                                .constraints = constraints,
+                                .rung = r});
+    EXPECT_TRUE(front.ok()) << front.status();
+    return *std::move(front);
+  };
+  std::vector<JobParetoFront> rungs = {rung(0), rung(1)};
+  rungs[0].Add("j/0", "a", Result(0.70, 500));
+  rungs[0].Add("j/1", "b", Result(0.60, 100));
+  rungs[0].Add("j/2", "c", Result(0.80, 900));
+  rungs[1].Add("j/3", "a", Result(0.75, 500));  // a, promoted.
+
+  // Before a's promotion is known, its rung-0 point still counts.
+  const v1::ParetoFront early =
+      JobParetoFront::AcrossRungs(rungs, {{"a", 0}, {"b", 0}, {"c", 0}})
+          .ToProto("j");
+  std::vector<std::string> ids;
+  for (const auto& p : early.points()) ids.push_back(p.trial_id());
+  // j/3 (0.75, 500) dominates j/0 (0.70, 500) anyway.
+  EXPECT_EQ(ids, (std::vector<std::string>{"j/2", "j/3", "j/1"}));
+
+  // A genome counts only at its highest rung, even when that did worse.
+  rungs[1].Add("j/4", "c", Result(0.50, 900));
+  const JobParetoFront merged =
+      JobParetoFront::AcrossRungs(rungs, {{"a", 1}, {"b", 0}, {"c", 1}});
+  const v1::ParetoFront proto = merged.ToProto("j");
+  ids.clear();
+  std::vector<int> point_rungs;
+  for (const auto& p : proto.points()) {
+    ids.push_back(p.trial_id());
+    point_rungs.push_back(p.rung());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"j/3", "j/1"}));
+  EXPECT_EQ(point_rungs, (std::vector<int>{1, 0}));
+  EXPECT_EQ(proto.rung(), 1);
+  // Normalized (0.25, 0.5) and (0.4, 0.1): 0.75·0.5 + 0.6·0.4 = 0.615.
+  EXPECT_DOUBLE_EQ(merged.hypervolume(), 0.615);
+  EXPECT_EQ(proto.reference_point(1), 1000);
+
+  // One rung: the front itself.
+  EXPECT_EQ(JobParetoFront::AcrossRungs(std::span(rungs).first(1), {})
+                .ToProto("j")
+                .DebugString(),
+            rungs[0].ToProto("j").DebugString());
+}
+
 TEST(JobParetoFront, NeedsAnObjective) {
   EXPECT_EQ(JobParetoFront::Create({}).status().code(),
             absl::StatusCode::kInvalidArgument);
