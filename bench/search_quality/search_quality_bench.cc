@@ -16,9 +16,11 @@
 // went, per rung (trials, epochs trained and taken over from a lower rung,
 // training seconds, median GFLOP/s), with every trial in <out>/trials.csv.
 // --no-continue-promotions, --no-screening, --no-inheritance and
-// --train-subset change the
-// spec for ablations and shorter runs. A screening job ends with the
-// predictor's record (held-out rank correlations).
+// --train-subset change the spec for ablations and shorter runs;
+// --no-shared-parents gives each worker a parent store of its own (the
+// workers share one by default, so a promotion continues from its lower
+// rung on either). A screening job ends with the predictor's record
+// (held-out rank correlations).
 
 #include <algorithm>
 #include <chrono>
@@ -184,6 +186,7 @@ int main(int argc, char** argv) {
   bool no_continue = false;
   bool no_screening = false;
   bool no_inheritance = false;
+  bool no_shared_parents = false;
   int64_t train_subset = 0;
   app.add_flag("--no-continue-promotions", no_continue,
                "Promotions train from scratch (the ablation)");
@@ -191,6 +194,9 @@ int main(int argc, char** argv) {
                "Dispatch the strategy's proposals unscreened (the ablation)");
   app.add_flag("--no-inheritance", no_inheritance,
                "Children train from scratch (the ablation)");
+  app.add_flag("--no-shared-parents", no_shared_parents,
+               "Each worker keeps its trained parents to itself, so a "
+               "promotion run on another worker trains from scratch");
   app.add_option("--train-subset", train_subset,
                  "Train on this many examples (0: the spec's)");
   CLI11_PARSE(app, argc, argv);
@@ -215,7 +221,8 @@ int main(int argc, char** argv) {
   Cluster cluster;
   if (!cluster.Start()) return 1;
   for (int i = 0; i < workers; ++i) {
-    cluster.AddWorker({.evaluator = "libtorch"});
+    cluster.AddWorker(
+        {.evaluator = "libtorch", .shared_parents = !no_shared_parents});
   }
   v1::SubmitJobRequest submit;
   *submit.mutable_spec() = *spec;

@@ -1,12 +1,15 @@
 // Scenarios 1 and 2 of the distributed service (issue 6), with LibTorch
 // workers training on a Fashion-MNIST subset: a small real job completes
 // with a record for every trial, a Pareto front and a model that downloads
-// and loads in Python; submitting it again trains nothing.
+// and loads in Python; submitting it again trains nothing; a promotion
+// continues on another worker from the parents they share.
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -215,6 +218,62 @@ TEST(RealJob, AWallBudgetStopsTheSearchAndExportsTheBestModelsSoFar) {
   const std::string path = cluster.dir() + "/best.pt";
   ASSERT_TRUE(
       cli::DownloadModel(cluster.api(), exported.promoted_from(), path).ok());
+}
+
+// Workers that share a parent directory (serve --parent-dir): a promotion
+// continues from the epochs its lower rung trained on another worker. Worker
+// 0 runs the first rung alone and is killed once a promotion exists; worker
+// 1 runs the rest.
+TEST(RealJob, APromotionContinuesOnAnotherWorkerThroughSharedParents) {
+  Cluster cluster;
+  ASSERT_TRUE(cluster.Start());
+  cluster.AddWorker({.evaluator = "libtorch", .shared_parents = true});
+  std::string spec = kRealJob;
+  spec.replace(spec.find("max_trials: 12"), 14, "max_trials: 6");
+  spec.replace(spec.find("epochs: 1\n"), 10, "epochs: 3\n");
+  spec.replace(spec.find("top_k: 1"), 8, "top_k: 0");
+  spec +=
+      "multi_fidelity: {method: asha, resource: epochs, reduction_factor: 3, "
+      "min_resource: 1}\n";
+  absl::StatusOr<v1::JobStatus> job = cluster.Submit(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(4);
+  bool promoted = false;
+  while (!promoted && std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+        cluster.Trials(job->job_id(), 100);
+    ASSERT_TRUE(trials.ok()) << trials.status();
+    for (const v1::TrialRecord& t : *trials) {
+      promoted = promoted || !t.promoted_from().empty();
+    }
+    if (!promoted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(promoted) << cluster.ControllerLog();
+  cluster.KillWorker(0, SIGKILL);
+  cluster.AddWorker({.evaluator = "libtorch", .shared_parents = true});
+
+  absl::StatusOr<v1::JobStatus> done =
+      cluster.WaitForJob(job->job_id(), std::chrono::minutes(4));
+  ASSERT_TRUE(done.ok()) << done.status() << cluster.ControllerLog();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      cluster.Trials(job->job_id());
+  ASSERT_TRUE(trials.ok()) << trials.status();
+  std::map<std::string, const v1::TrialRecord*> by_id;
+  for (const v1::TrialRecord& t : *trials) by_id[t.trial_id()] = &t;
+  int crossed = 0;
+  for (const v1::TrialRecord& t : *trials) {
+    if (t.promoted_from().empty()) continue;
+    ASSERT_EQ(t.state(), v1::TRIAL_STATE_SUCCEEDED) << t.trial_id();
+    const v1::TrialRecord& source = *by_id.at(t.promoted_from());
+    if (t.worker() == source.worker()) continue;
+    ++crossed;
+    EXPECT_EQ(t.result().resumed_epochs(), source.fidelity().epochs())
+        << t.trial_id() << " on " << t.worker() << ", from "
+        << source.trial_id() << " on " << source.worker();
+  }
+  EXPECT_GE(crossed, 1);
 }
 
 TEST(RealJob, ResubmittingTheSameJobTrainsNothing) {

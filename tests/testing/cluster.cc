@@ -137,6 +137,10 @@ int Cluster::LaunchWorker(const WorkerOptions& options) {
     argv.push_back("1");
   }
   if (options.fail_all) argv.push_back("--synthetic-fail-all");
+  if (options.shared_parents) {
+    argv.push_back("--parent-dir");
+    argv.push_back(parents_dir());
+  }
   worker.process = std::make_unique<ChildProcess>();
   worker.process->Start(argv, absl::StrCat(dir_, "/", worker.name, ".log"));
   workers_.push_back(std::move(worker));

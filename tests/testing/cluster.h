@@ -37,6 +37,10 @@ class Cluster {
     // How long a cancelled synthetic evaluation takes to end.
     int synthetic_stop_delay_ms = 0;
     bool fail_all = false;
+    // Keeps trained parents in the cluster's parents_dir(), one directory
+    // for every worker that sets this: a promotion continues from its
+    // lower rung whichever of them runs it.
+    bool shared_parents = false;
   };
 
   Cluster() = default;
@@ -57,6 +61,7 @@ class Cluster {
   RedisServer& redis() { return redis_; }
   const std::string& dir() const { return dir_; }
   std::string artifact_dir() const { return dir_ + "/artifacts"; }
+  std::string parents_dir() const { return dir_ + "/parents"; }
   std::string controller_address() const {
     return "127.0.0.1:" + std::to_string(controller_port_);
   }

@@ -1,5 +1,8 @@
 #include "worker/prune/parent_store.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +22,14 @@ bool SafeKey(const std::string& key) {
     }
   }
   return true;
+}
+
+// A file-name suffix no other writer uses at the same time: this process
+// and a count of its writes.
+std::string TempSuffix() {
+  static std::atomic<uint64_t> writes{0};
+  return ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(writes.fetch_add(1));
 }
 
 }  // namespace
@@ -138,14 +149,19 @@ int64_t ParentStore::misses() const {
 }
 
 // On disk: <key>.pt holds the tensors (torch::save of a tensor list) and
-// <key>.meta the names and figures, one record per line. The .meta file is
-// written last, by rename, so a parent is visible only when complete.
+// <key>.meta the names and figures, one record per line. Each is written to
+// a name of its own writer and renamed into place, the .meta file last, so
+// a parent is visible only when complete, also to the other workers that
+// share the directory (and may store the same parent at the same time).
 void ParentStore::Save(const std::string& key,
                        const TrainedParent& parent) const {
   if (options_.directory.empty()) return;
+  const fs::path base = fs::path(options_.directory) / key;
+  const std::string suffix = TempSuffix();
+  const std::string pt_tmp = base.string() + ".pt" + suffix;
+  const std::string meta_tmp = base.string() + ".meta" + suffix;
   try {
     fs::create_directories(options_.directory);
-    const fs::path base = fs::path(options_.directory) / key;
     std::vector<torch::Tensor> tensors;
     std::ostringstream meta;
     meta.precision(17);
@@ -162,18 +178,20 @@ void ParentStore::Save(const std::string& key,
       meta << "tensor " << name << "\n";
       tensors.push_back(tensor);
     }
-    const std::string pt = base.string() + ".pt";
-    torch::save(tensors, pt);
-    const std::string tmp = base.string() + ".meta.tmp";
+    torch::save(tensors, pt_tmp);
+    fs::rename(pt_tmp, base.string() + ".pt");
     {
-      std::ofstream out(tmp, std::ios::trunc);
+      std::ofstream out(meta_tmp, std::ios::trunc);
       out << meta.str();
-      if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
+      if (!out.flush()) throw std::runtime_error("cannot write " + meta_tmp);
     }
-    fs::rename(tmp, base.string() + ".meta");
+    fs::rename(meta_tmp, base.string() + ".meta");
   } catch (const std::exception& e) {
     std::cerr << "parent store: could not save " << key << ": " << e.what()
               << "\n";
+    std::error_code ignored;
+    fs::remove(pt_tmp, ignored);
+    fs::remove(meta_tmp, ignored);
   }
 }
 

@@ -1,7 +1,11 @@
 #include "worker/prune/parent_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "common/genome/network_plan.h"
 #include "gtest/gtest.h"
@@ -68,6 +72,45 @@ TEST(ParentStore, SurvivesARestartThroughItsDirectory) {
   ASSERT_EQ(found->state.size(), 1u);
   EXPECT_EQ(found->state[0].first, "w");
   EXPECT_TRUE(torch::equal(found->state[0].second, torch::full({6}, 1.5f)));
+}
+
+// Workers sharing one --parent-dir: what one stores, another finds, also
+// while others store the same parent again; no half-written file is seen
+// or left behind.
+TEST(ParentStore, IsSharedByStoresOfOneDirectory) {
+  testing::TempDir dir;
+  ParentStore a({.directory = dir.path()});
+  ParentStore b({.directory = dir.path()});
+  a.Put("only-a", ParentOf(4, 0.5));
+  const auto found = b.Find("only-a");
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->val_accuracy, 0.5);
+
+  a.Put("both", ParentOf(1000, 0.75));
+  std::vector<std::thread> writers;
+  for (ParentStore* store : {&a, &b, &a, &b}) {
+    writers.emplace_back([store] {
+      for (int i = 0; i < 20; ++i) store->Put("both", ParentOf(1000, 0.75));
+    });
+  }
+  int bad_reads = 0;
+  for (int i = 0; i < 50; ++i) {
+    ParentStore fresh({.directory = dir.path()});
+    const auto read = fresh.Find("both");
+    if (read == nullptr || read->state.size() != 1 ||
+        read->state[0].second.numel() != 1000) {
+      ++bad_reads;
+    }
+  }
+  for (std::thread& t : writers) t.join();
+  EXPECT_EQ(bad_reads, 0);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files.push_back(entry.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"both.meta", "both.pt",
+                                             "only-a.meta", "only-a.pt"}));
 }
 
 TEST(ParentStore, IgnoresUnreadableFiles) {
