@@ -30,6 +30,7 @@ absl::StatusOr<std::shared_ptr<Screen>> CreateScreen(const v1::JobSpec& spec) {
           {.input = jobspec::InputSpecOf(spec.dataset()),
            .objectives = std::vector<v1::Objective>(spec.objectives().begin(),
                                                     spec.objectives().end()),
+           .constraints = spec.constraints(),
            .min_observations = screening.min_observations() > 0
                                    ? screening.min_observations()
                                    : 8,

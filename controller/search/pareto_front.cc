@@ -24,6 +24,14 @@ double ConstraintLimit(v1::Metric metric, const v1::Constraints& c) {
 
 }  // namespace
 
+double FixedReference(const v1::Objective& objective,
+                      const v1::Constraints& constraints) {
+  if (objective.metric() == v1::METRIC_ACCURACY) return 0;
+  const double limit = ConstraintLimit(objective.metric(), constraints);
+  if (limit > 0) return limit;
+  return objective.target() > 0 ? 2 * objective.target() : 0;
+}
+
 absl::StatusOr<JobParetoFront> JobParetoFront::Create(Options options) {
   if (options.objectives.empty()) {
     return absl::InvalidArgumentError("objectives: at least one is needed");
@@ -33,12 +41,7 @@ absl::StatusOr<JobParetoFront> JobParetoFront::Create(Options options) {
 
 JobParetoFront::JobParetoFront(Options options) : options_(std::move(options)) {
   for (const v1::Objective& o : options_.objectives) {
-    double reference = 0;
-    if (o.metric() != v1::METRIC_ACCURACY) {
-      reference = ConstraintLimit(o.metric(), options_.constraints);
-      if (reference <= 0 && o.target() > 0) reference = 2 * o.target();
-    }
-    fixed_reference_.push_back(reference);
+    fixed_reference_.push_back(FixedReference(o, options_.constraints));
     largest_seen_.push_back(0);
   }
 }

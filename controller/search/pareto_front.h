@@ -32,6 +32,13 @@
 
 namespace nasprune::controller {
 
+// The fixed reference of `objective` in raw units (see above): the
+// constraint limit of its metric when `constraints` sets one, else twice
+// its target when it has one, else 0, meaning none: the reference follows
+// the data. 0 for accuracy, whose reference is always 0.
+double FixedReference(const v1::Objective& objective,
+                      const v1::Constraints& constraints);
+
 class JobParetoFront {
  public:
   struct Options {

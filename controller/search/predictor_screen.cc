@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/search/genome_features.h"
+#include "controller/search/pareto.h"
+#include "controller/search/pareto_front.h"
 
 namespace nasprune::controller {
 namespace {
@@ -18,14 +20,10 @@ std::vector<float> Row(std::vector<float> features, int rung) {
   return features;
 }
 
-// Whether a dominates b (all minimized).
-bool Dominates(const std::vector<double>& a, const std::vector<double>& b) {
-  bool better = false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] > b[i]) return false;
-    better |= a[i] < b[i];
-  }
-  return better;
+// The feature standing in for a cost objective (genome_features.h):
+// log10 MACs for MACs and latency, log10 params for the others.
+int ProxyFeature(v1::Metric metric) {
+  return metric == v1::METRIC_MACS || metric == v1::METRIC_LATENCY_MS ? 1 : 0;
 }
 
 }  // namespace
@@ -77,40 +75,107 @@ void PredictorScreen::MaybeRefit() {
   }
 }
 
-std::vector<std::vector<double>> PredictorScreen::Points(
-    const std::vector<std::vector<float>>& features, bool optimistic,
-    std::vector<double>* score) const {
+double PredictorScreen::MedianLogSeconds() const {
+  std::vector<double> log_seconds;
+  for (const v1::ScreenSample& s : samples_) {
+    if (s.rung() == 0)
+      log_seconds.push_back(std::log(std::max(s.seconds(), 1e-3)));
+  }
+  if (log_seconds.empty()) return 0;
+  const auto middle = log_seconds.begin() + log_seconds.size() / 2;
+  std::nth_element(log_seconds.begin(), middle, log_seconds.end());
+  return *middle;
+}
+
+std::vector<PredictorScreen::Predicted> PredictorScreen::PredictLowest(
+    const std::vector<std::vector<float>>& features, bool optimistic) const {
   std::vector<std::vector<float>> rows;
   for (const std::vector<float>& f : features) rows.push_back(Row(f, 0));
-  const std::vector<EnsemblePredictor::Prediction> predicted =
-      predictor_.Predict(rows);
+  const double median_log_seconds = optimistic ? MedianLogSeconds() : 0;
+  std::vector<Predicted> out;
+  for (const EnsemblePredictor::Prediction& p : predictor_.Predict(rows)) {
+    Predicted q{.accuracy = p.mean[kAccuracy],
+                .log_seconds = p.mean[kLogSeconds]};
+    if (optimistic) {
+      q.accuracy += options_.exploration * p.stddev[kAccuracy] -
+                    options_.cost_weight *
+                        (q.log_seconds - median_log_seconds) / std::log(2.0);
+    }
+    out.push_back(q);
+  }
+  return out;
+}
+
+std::vector<std::vector<double>> PredictorScreen::Points(
+    const std::vector<std::vector<float>>& features,
+    const std::vector<Predicted>& predicted) const {
   std::vector<std::vector<double>> points;
   for (size_t i = 0; i < features.size(); ++i) {
-    const EnsemblePredictor::Prediction& p = predicted[i];
-    const double acc =
-        p.mean[kAccuracy] +
-        (optimistic ? options_.exploration * p.stddev[kAccuracy] : 0);
-    const double log_seconds = p.mean[kLogSeconds];
-    score->push_back(acc - options_.cost_weight * log_seconds / std::log(2.0));
     std::vector<double> point;
     for (const v1::Objective& o : options_.objectives) {
-      switch (o.metric()) {
-        case v1::METRIC_ACCURACY:
-          point.push_back(-acc);
-          break;
-        case v1::METRIC_MACS:
-        case v1::METRIC_LATENCY_MS:
-          point.push_back(features[i][1]);  // log10 MACs
-          break;
-        default:
-          point.push_back(features[i][0]);  // log10 params
-          break;
-      }
+      point.push_back(o.metric() == v1::METRIC_ACCURACY
+                          ? -predicted[i].accuracy
+                          : features[i][ProxyFeature(o.metric())]);
     }
-    if (options_.cost_weight > 0) point.push_back(log_seconds);
+    if (options_.cost_weight > 0) point.push_back(predicted[i].log_seconds);
     points.push_back(std::move(point));
   }
   return points;
+}
+
+std::vector<double> PredictorScreen::Gains(
+    const std::vector<std::vector<float>>& features,
+    const std::vector<Predicted>& predicted) const {
+  // Raw (accuracy, proxies) of the lowest-rung results, then the candidates.
+  std::vector<std::vector<double>> raw;
+  auto add = [&](double accuracy, const std::vector<float>& f) {
+    std::vector<double> r;
+    for (const v1::Objective& o : options_.objectives) {
+      r.push_back(o.metric() == v1::METRIC_ACCURACY
+                      ? accuracy
+                      : std::pow(10.0, f[ProxyFeature(o.metric())]));
+    }
+    raw.push_back(std::move(r));
+  };
+  for (const v1::ScreenSample& s : samples_) {
+    if (s.rung() == 0) add(s.val_accuracy(), features_.at(s.genome_hash()));
+  }
+  const size_t measured = raw.size();
+  for (size_t i = 0; i < features.size(); ++i) {
+    add(predicted[i].accuracy, features[i]);
+  }
+  std::vector<double> reference;
+  for (size_t k = 0; k < options_.objectives.size(); ++k) {
+    const v1::Objective& o = options_.objectives[k];
+    double r = o.metric() == v1::METRIC_PARAMS || o.metric() == v1::METRIC_MACS
+                   ? FixedReference(o, options_.constraints)
+                   : 0;
+    if (r <= 0) {
+      for (const std::vector<double>& v : raw) r = std::max(r, 1.1 * v[k]);
+    }
+    reference.push_back(r);
+  }
+  std::vector<Objectives> normalized;
+  for (const std::vector<double>& v : raw) {
+    Objectives n;
+    for (size_t k = 0; k < v.size(); ++k) {
+      n.push_back(options_.objectives[k].metric() == v1::METRIC_ACCURACY
+                      ? 1 - v[k]
+                      : (reference[k] > 0 ? v[k] / reference[k] : 1));
+    }
+    normalized.push_back(std::move(n));
+  }
+  std::vector<Objectives> front(normalized.begin(),
+                                normalized.begin() + measured);
+  const Objectives ones(options_.objectives.size(), 1.0);
+  const double base = Hypervolume(front, ones);
+  std::vector<double> gains;
+  for (size_t i = measured; i < normalized.size(); ++i) {
+    front.push_back(normalized[i]);
+    gains.push_back(std::max(0.0, Hypervolume(front, ones) - base));
+    front.pop_back();
+  }
+  return gains;
 }
 
 size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
@@ -133,13 +198,18 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
   if (valid.empty()) return 0;
   ++screened_proposals_;
   screened_candidates_ += static_cast<int64_t>(candidates.size());
-  std::vector<double> score, member_score;
+  const std::vector<Predicted> predicted =
+      PredictLowest(cand_features, /*optimistic=*/true);
+  const std::vector<double> gains = Gains(cand_features, predicted);
   const std::vector<std::vector<double>> cands =
-      Points(cand_features, /*optimistic=*/true, &score);
+      Points(cand_features, predicted);
   const std::vector<std::vector<double>> members =
       member_features.empty()
           ? std::vector<std::vector<double>>()
-          : Points(member_features, /*optimistic=*/false, &member_score);
+          : Points(member_features,
+                   PredictLowest(member_features, /*optimistic=*/false));
+  // Gains below this count as none: rounding, not a front that moved.
+  constexpr double kNoGain = 1e-12;
   size_t best = 0;
   int best_dominated = std::numeric_limits<int>::max();
   for (size_t i = 0; i < cands.size(); ++i) {
@@ -149,8 +219,14 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
     for (size_t j = 0; j < cands.size(); ++j) {
       dominated += j != i && Dominates(cands[j], cands[i]);
     }
-    if (dominated < best_dominated ||
-        (dominated == best_dominated && score[i] > score[best])) {
+    const bool first = i == 0;
+    const double gain = gains[i] > kNoGain ? gains[i] : 0;
+    const double best_gain = gains[best] > kNoGain ? gains[best] : 0;
+    if (first || gain > best_gain ||
+        (gain == best_gain &&
+         (dominated < best_dominated ||
+          (dominated == best_dominated &&
+           predicted[i].accuracy > predicted[best].accuracy)))) {
       best = i;
       best_dominated = dominated;
     }

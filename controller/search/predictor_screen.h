@@ -7,18 +7,26 @@
 // its GenomeFeatures and the rung. Once it has min_observations results it
 // ranks candidates.
 //
-// Ranking. Every candidate and every member of the strategy's population
-// becomes a point of the job's objectives, all at the lowest rung so that
-// they compare: accuracy predicted (a candidate's optimistic: mean +
-// exploration × std), params and model bytes by the analytic params, MACs
-// and latency by the analytic MACs, and, with a cost_weight above 0, the
-// predicted trial seconds as one more objective. The candidate dominated by
-// the fewest other points is dispatched; ties go to the highest
-// optimistic accuracy − cost_weight × log2(predicted seconds), then to the
-// earlier draw. So, with a cost weight, a candidate predicted to be worse
-// than another on every objective, cost included, never goes first, and
-// among those that trade one against the other a halving of the trial
-// seconds is worth cost_weight of accuracy.
+// Ranking. A candidate's optimistic accuracy is the predicted mean +
+// exploration × std at the lowest rung, less cost_weight × log2 of its
+// predicted trial seconds over the median seconds of the lowest-rung results
+// (so a halving of the trial seconds is worth cost_weight of accuracy). Its
+// gain is the hypervolume it would add to the front of the lowest-rung
+// results measured so far, on the job's objectives normalized as the job's
+// front normalizes them (pareto_front.h): accuracy by the optimistic figure,
+// params and model bytes by the analytic params, MACs and latency by the
+// analytic MACs, each over the fixed reference of its objective when the
+// proxy has its units (params, MACs) and over 1.1 × the largest value among
+// those results and the candidates otherwise. The candidate with the largest
+// gain is dispatched: a small model that would extend the front outranks a
+// large one a little more accurate than its neighbours, as the job's
+// hypervolume values them. Candidates with no gain (none would join the
+// front) rank as before gains existed: every candidate and every member of
+// the strategy's population becomes a point of the job's objectives at the
+// lowest rung (members by their predicted mean), with the predicted trial
+// seconds as one more objective when cost_weight is above 0; the one
+// dominated by the fewest other points goes first, ties to the highest
+// optimistic accuracy, then to the earlier draw.
 //
 // Held out: a lowest-rung result is predicted before it is learnt; the
 // Spearman correlations of those predictions with the measurements are the
@@ -47,6 +55,7 @@ class PredictorScreen : public Screen {
   struct Options {
     genome::InputSpec input;
     std::vector<v1::Objective> objectives;  // At least one.
+    v1::Constraints constraints;            // For the fixed references.
     int min_observations = 8;               // ≥ 2.
     double exploration = 0;                 // ≥ 0.
     double cost_weight = 0;                 // ≥ 0; 0 ignores the cost.
@@ -73,12 +82,23 @@ class PredictorScreen : public Screen {
   EnsemblePredictor::Options PredictorOptions() const;
   void Refit(size_t samples);
   void MaybeRefit();
-  // Objective vectors (minimized) of genomes' features at the lowest rung;
-  // `optimistic` adds exploration × std to the accuracy. `score` receives
-  // each one's tie-break score.
+  // Predicted accuracy (optimistic: + exploration × std, less the cost
+  // term) and log seconds of genomes' features at the lowest rung.
+  struct Predicted {
+    double accuracy = 0;
+    double log_seconds = 0;
+  };
+  std::vector<Predicted> PredictLowest(
+      const std::vector<std::vector<float>>& features, bool optimistic) const;
+  // Objective vectors (minimized) for the dominance count.
   std::vector<std::vector<double>> Points(
-      const std::vector<std::vector<float>>& features, bool optimistic,
-      std::vector<double>* score) const;
+      const std::vector<std::vector<float>>& features,
+      const std::vector<Predicted>& predicted) const;
+  // The hypervolume each candidate would add to the lowest-rung front.
+  std::vector<double> Gains(const std::vector<std::vector<float>>& features,
+                            const std::vector<Predicted>& predicted) const;
+  // The median log seconds of the lowest-rung results.
+  double MedianLogSeconds() const;
 
   Options options_;
   EnsemblePredictor predictor_;

@@ -99,7 +99,10 @@ std::vector<Proposal> ProposeChildrenOrRandom(
     std::vector<Offspring> lineage;  // Parent of each candidate.
     for (int attempt = 0;
          attempt < 2 * max_attempts && candidates.size() < wanted; ++attempt) {
-      Offspring drawn = children && attempt < max_attempts
+      const bool random_slot =
+          wanted > 1 &&
+          candidates.size() % kScreenedRandomEvery == kScreenedRandomEvery - 1;
+      Offspring drawn = children && attempt < max_attempts && !random_slot
                             ? child()
                             : Offspring{.genome = random()};
       v1::Genome genome = genome::CanonicalGenome(drawn.genome);

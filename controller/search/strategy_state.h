@@ -64,8 +64,11 @@ v1::SearchMember* AdmitPending(v1::Genome genome, ProposalFilter& filter,
 // of `random`. Stops at the first proposal it cannot fill (the space has
 // nothing new that fits). With a ready screen, each proposal is the
 // screen's choice among up to `screening.candidates` distinct admissible
-// draws, collected within the same attempts; with any screen, it learns of
-// every proposal.
+// draws, collected within the same attempts, of which every fourth is a
+// draw of `random` (kScreenedRandomEvery), so that the screen may pick a
+// fresh genome where no child promises as much (a front's empty stretch
+// that no parent is near); with any screen, it learns of every proposal.
+inline constexpr int kScreenedRandomEvery = 4;
 std::vector<Proposal> ProposeChildrenOrRandom(
     int count, int max_attempts, bool children,
     const std::function<Offspring()>& child,

@@ -1,6 +1,8 @@
 #include "controller/search/predictor_screen.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -172,6 +174,56 @@ TEST(PredictorScreen, TheCostObjectivePicksCheaperCandidates) {
   ChooseFromGroups(*accuracy_only, &acc_a, &sec_a, &top);
   ChooseFromGroups(*with_cost, &acc_c, &sec_c, &top);
   EXPECT_LT(sec_c, sec_a);
+}
+
+// Accuracy and params, with the front's params reference at max_params.
+PredictorScreen::Options TwoObjectiveOptions(int64_t max_params) {
+  PredictorScreen::Options options = ScreenOptions();
+  options.objectives.push_back(Objective(v1::METRIC_PARAMS));
+  options.constraints.set_max_params(max_params);
+  return options;
+}
+
+int64_t ParamsOf(const v1::Genome& g) { return CostOf(g).params; }
+
+TEST(PredictorScreen, PrefersTheCandidateThatExtendsTheFront) {
+  // The screen has seen only the larger half of the space, so the front's
+  // small end is empty: a candidate below its smallest model adds the most
+  // hypervolume, though every larger one is predicted more accurate.
+  std::vector<Proposal> seen = Sample(21, 120);
+  std::vector<int64_t> params;
+  for (const Proposal& p : seen) params.push_back(ParamsOf(p.genome));
+  std::vector<int64_t> sorted = params;
+  std::sort(sorted.begin(), sorted.end());
+  const int64_t median = sorted[sorted.size() / 2];
+  std::vector<Proposal> larger;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (params[i] >= median) larger.push_back(seen[i]);
+  }
+  auto screen = MakeScreen(TwoObjectiveOptions(2 * sorted.back()));
+  auto accuracy_only = MakeScreen(ScreenOptions());
+  Learn(*screen, larger);
+  Learn(*accuracy_only, larger);
+
+  const std::vector<Proposal> pool = Sample(22, 400);
+  std::vector<v1::Genome> small, big;
+  for (const Proposal& p : pool) {
+    const int64_t n = ParamsOf(p.genome);
+    if (n < sorted[sorted.size() / 10]) small.push_back(p.genome);
+    if (n >= median) big.push_back(p.genome);
+  }
+  ASSERT_GE(small.size(), 10u);
+  ASSERT_GE(big.size(), 70u);
+  int small_chosen = 0, small_chosen_by_accuracy = 0;
+  for (size_t g = 0; g < 10; ++g) {
+    // One small candidate among seven larger ones, at a different place.
+    std::vector<v1::Genome> group(big.begin() + 7 * g, big.begin() + 7 * g + 7);
+    group.insert(group.begin() + g % 8, small[g]);
+    small_chosen += screen->Choose(group, {}) == g % 8;
+    small_chosen_by_accuracy += accuracy_only->Choose(group, {}) == g % 8;
+  }
+  EXPECT_GE(small_chosen, 8) << "of 10 groups";
+  EXPECT_LE(small_chosen_by_accuracy, 2) << "of 10 groups";
 }
 
 TEST(PredictorScreen, RestoresToTheSameChoices) {
