@@ -32,6 +32,18 @@ double FixedReference(const v1::Objective& objective,
   return objective.target() > 0 ? 2 * objective.target() : 0;
 }
 
+Objectives NormalizedObjectives(const std::vector<v1::Objective>& objectives,
+                                const std::vector<double>& raw,
+                                const std::vector<double>& reference) {
+  Objectives normalized;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    normalized.push_back(objectives[i].metric() == v1::METRIC_ACCURACY
+                             ? 1 - raw[i]
+                             : (reference[i] > 0 ? raw[i] / reference[i] : 1));
+  }
+  return normalized;
+}
+
 absl::StatusOr<JobParetoFront> JobParetoFront::Create(Options options) {
   if (options.objectives.empty()) {
     return absl::InvalidArgumentError("objectives: at least one is needed");
@@ -121,14 +133,8 @@ void JobParetoFront::UpdateHypervolume() {
   const std::vector<double> reference = ReferencePoint();
   std::vector<Objectives> points;
   for (const Member& m : members_) {
-    Objectives normalized;
-    for (size_t i = 0; i < m.raw.size(); ++i) {
-      normalized.push_back(
-          options_.objectives[i].metric() == v1::METRIC_ACCURACY
-              ? 1 - m.raw[i]
-              : (reference[i] > 0 ? m.raw[i] / reference[i] : 1));
-    }
-    points.push_back(std::move(normalized));
+    points.push_back(
+        NormalizedObjectives(options_.objectives, m.raw, reference));
   }
   hypervolume_ = Hypervolume(points, Objectives(reference.size(), 1.0));
 }

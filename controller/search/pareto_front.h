@@ -39,6 +39,13 @@ namespace nasprune::controller {
 double FixedReference(const v1::Objective& objective,
                       const v1::Constraints& constraints);
 
+// `raw` (metric values in objective order) normalized for the hypervolume
+// as above: accuracy a as 1 − a, a cost c as c / reference (1 where the
+// reference is not positive), so `reference` maps to (1, …, 1).
+Objectives NormalizedObjectives(const std::vector<v1::Objective>& objectives,
+                                const std::vector<double>& raw,
+                                const std::vector<double>& reference);
+
 class JobParetoFront {
  public:
   struct Options {

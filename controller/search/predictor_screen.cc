@@ -157,16 +157,16 @@ std::vector<double> PredictorScreen::Gains(
   }
   std::vector<Objectives> normalized;
   for (const std::vector<double>& v : raw) {
-    Objectives n;
-    for (size_t k = 0; k < v.size(); ++k) {
-      n.push_back(options_.objectives[k].metric() == v1::METRIC_ACCURACY
-                      ? 1 - v[k]
-                      : (reference[k] > 0 ? v[k] / reference[k] : 1));
-    }
-    normalized.push_back(std::move(n));
+    normalized.push_back(
+        NormalizedObjectives(options_.objectives, v, reference));
   }
-  std::vector<Objectives> front(normalized.begin(),
-                                normalized.begin() + measured);
+  // The measured front, found once: each gain adds one point to it.
+  const std::vector<Objectives> measured_points(normalized.begin(),
+                                                normalized.begin() + measured);
+  std::vector<Objectives> front;
+  for (size_t i : ParetoIndices(measured_points)) {
+    front.push_back(measured_points[i]);
+  }
   const Objectives ones(options_.objectives.size(), 1.0);
   const double base = Hypervolume(front, ones);
   std::vector<double> gains;
@@ -200,7 +200,7 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
   screened_candidates_ += static_cast<int64_t>(candidates.size());
   const std::vector<Predicted> predicted =
       PredictLowest(cand_features, /*optimistic=*/true);
-  const std::vector<double> gains = Gains(cand_features, predicted);
+  std::vector<double> gains = Gains(cand_features, predicted);
   const std::vector<std::vector<double>> cands =
       Points(cand_features, predicted);
   const std::vector<std::vector<double>> members =
@@ -210,6 +210,9 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
                    PredictLowest(member_features, /*optimistic=*/false));
   // Gains below this count as none: rounding, not a front that moved.
   constexpr double kNoGain = 1e-12;
+  for (double& g : gains) {
+    if (g <= kNoGain) g = 0;
+  }
   size_t best = 0;
   int best_dominated = std::numeric_limits<int>::max();
   for (size_t i = 0; i < cands.size(); ++i) {
@@ -219,11 +222,8 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
     for (size_t j = 0; j < cands.size(); ++j) {
       dominated += j != i && Dominates(cands[j], cands[i]);
     }
-    const bool first = i == 0;
-    const double gain = gains[i] > kNoGain ? gains[i] : 0;
-    const double best_gain = gains[best] > kNoGain ? gains[best] : 0;
-    if (first || gain > best_gain ||
-        (gain == best_gain &&
+    if (gains[i] > gains[best] ||
+        (gains[i] == gains[best] &&
          (dominated < best_dominated ||
           (dominated == best_dominated &&
            predicted[i].accuracy > predicted[best].accuracy)))) {

@@ -20,8 +20,8 @@
 // those results and the candidates otherwise. The candidate with the largest
 // gain is dispatched: a small model that would extend the front outranks a
 // large one a little more accurate than its neighbours, as the job's
-// hypervolume values them. Candidates with no gain (none would join the
-// front) rank as before gains existed: every candidate and every member of
+// hypervolume values them. Among candidates of equal gain (none, when no
+// candidate would join the front) every candidate and every member of
 // the strategy's population becomes a point of the job's objectives at the
 // lowest rung (members by their predicted mean), with the predicted trial
 // seconds as one more objective when cost_weight is above 0; the one
