@@ -9,20 +9,9 @@
 #include "common/genome/validate.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace nasprune::cli {
 namespace {
-
-std::string ToJson(const google::protobuf::Message& message, bool pretty) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = pretty;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!pretty) json.push_back('\n');
-  return json;
-}
 
 std::string Short(const google::protobuf::EnumDescriptor* type, int value) {
   const auto* v = type->FindValueByNumber(value);
@@ -61,7 +50,7 @@ absl::Status ValidateCommand(const std::string& spec_path, OutputFormat format,
   absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(spec_path);
   if (!spec.ok()) return spec.status();
   if (format == OutputFormat::kJson) {
-    out << ToJson(*spec, /*pretty=*/true) << "\n";
+    PrintJson(ToJson(*spec), out);
     return absl::OkStatus();
   }
   const auto& d = spec->dataset();
@@ -114,27 +103,32 @@ absl::Status SampleCommand(const std::string& spec_path, int count,
   if (!sampler.ok()) return sampler.status();
   const genome::InputSpec input = jobspec::InputSpecOf(spec->dataset());
   Rng rng(seed);
-  if (format == OutputFormat::kTable) {
-    out << absl::StrFormat("%-4s %-32s %7s %12s %6s %6s %8s\n", "#", "genome",
-                           "params", "MACs", "stages", "blocks", "feasible");
-  }
+  Table table{.columns = {{"n"},
+                          {"genome"},
+                          {"params"},
+                          {"macs"},
+                          {"stages"},
+                          {"blocks"},
+                          {"feasible"}}};
   for (int i = 0; i < count; ++i) {
     const v1::Genome genome = (*sampler)->Sample(rng);
     absl::StatusOr<genome::ModelCost> cost =
         genome::ComputeGenomeCost(genome, input);
     if (!cost.ok()) return cost.status();
     if (format == OutputFormat::kJson) {
-      out << ToJson(genome, /*pretty=*/false);
+      out << ToJson(genome).dump() << "\n";
       continue;
     }
     int blocks = 0;
     for (const auto& stage : genome.arch().stages())
       blocks += stage.blocks_size();
-    out << absl::StrFormat("%-4d %-32s %7d %12d %6d %6d %8s\n", i,
-                           genome::GenomeHash(genome), cost->params, cost->macs,
-                           genome.arch().stages_size(), blocks,
-                           Feasible(spec->constraints(), *cost) ? "yes" : "no");
+    table.rows.push_back({int64_t{i}, genome::GenomeHash(genome),
+                          int64_t{cost->params}, int64_t{cost->macs},
+                          int64_t{genome.arch().stages_size()}, int64_t{blocks},
+                          Feasible(spec->constraints(), *cost)});
   }
+  if (format == OutputFormat::kCsv) PrintCsv(table, out);
+  if (format == OutputFormat::kTable) PrintTable(table, out);
   return absl::OkStatus();
 }
 

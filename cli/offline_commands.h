@@ -10,10 +10,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "cli/output.h"
 
 namespace nasprune::cli {
-
-enum class OutputFormat { kTable, kJson };
 
 // Loads, defaults and validates a job spec file; prints a summary (table) or
 // the complete spec with defaults applied (JSON). The error names the file and

@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cli/controller_client.h"
 #include "cli/model_download.h"
-#include "common/jobspec/job_spec.h"
+#include "cli/progress.h"
 #include "common/jobspec/states.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"
@@ -19,26 +24,14 @@
 namespace nasprune::cli {
 namespace {
 
-constexpr auto kCallDeadline = std::chrono::seconds(30);
+// Submit attempts when the controller cannot be reached or does not answer
+// in time: the request id makes a repeat return the job the first made.
+constexpr int kSubmitAttempts = 4;
 
-std::unique_ptr<v1::NasController::Stub> Connect(const std::string& address) {
-  return v1::NasController::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-}
-
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-}
-
-absl::Status CallError(const std::string& controller,
-                       const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kUnavailable ||
-      status.code() == absl::StatusCode::kDeadlineExceeded) {
-    return absl::Status(
-        status.code(),
-        absl::StrCat("controller at ", controller, ": ", status.message()));
-  }
-  return status;
+// A request id for a submit without one: "cli-" and 16 random hex digits.
+std::string NewRequestId() {
+  std::random_device random;
+  return absl::StrFormat("cli-%08x%08x", random(), random());
 }
 
 using jobspec::JobStateName;
@@ -86,92 +79,200 @@ void PrintSummary(const v1::JobStatus& job, const v1::ParetoFront& front,
   }
 }
 
-}  // namespace
-
-absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
-                           std::ostream& progress) {
-  absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(options.spec_path);
-  if (!spec.ok()) return spec.status();
-  auto stub = Connect(options.controller);
-  v1::SubmitJobRequest request;
-  *request.mutable_spec() = *spec;
-  request.set_request_id(options.request_id);
-  v1::SubmitJobResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context);
-  if (grpc::Status s = stub->SubmitJob(&context, request, &response); !s.ok()) {
-    return CallError(options.controller, FromGrpcStatus(s));
-  }
-  const std::string job_id = response.job().job_id();
-  out << job_id << "\n";
-  if (!options.wait) return absl::OkStatus();
-
-  v1::JobStatus last = response.job();
-  // From right after the submission: nothing the job did is missed.
-  int64_t after = response.job().last_sequence();
+// Prints the job's events from `job` (a status just read) until it ends:
+// finished trials and state changes on `progress`, redrawing the progress
+// line under them when `live`; then the summary and front on `out`.
+// JobEndedError when the job did not succeed.
+absl::Status FollowJob(ControllerClient& client, const v1::JobStatus& job,
+                       bool live, std::ostream& out, std::ostream& progress) {
+  const std::string job_id = job.job_id();
+  JobProgress state{.status = job};
+  v1::JobState shown = job.state();  // The last state printed.
+  absl::Time refreshed = absl::InfinitePast();
+  // The live line: cleared before anything is printed above it, drawn again
+  // after.
+  auto clear = [&] {
+    if (live) progress << "\r\033[K";
+  };
+  auto draw = [&] {
+    if (live) progress << ProgressLine(state, absl::Now()) << std::flush;
+  };
+  // Trial counts change with every trial, the status event only with the
+  // state: the live line reads them at most twice a second.
+  auto refresh = [&] {
+    if (!live || absl::Now() - refreshed < absl::Milliseconds(500)) return;
+    refreshed = absl::Now();
+    if (absl::StatusOr<v1::JobStatus> fresh = client.GetJob(job_id);
+        fresh.ok()) {
+      state.status = *std::move(fresh);
+    }
+  };
+  refresh();
+  draw();
+  // From right after the status read: nothing the job did is missed, and
+  // an event seen once is not shown again after a reconnect.
+  int64_t after = job.last_sequence();
   // A broken watch (a controller restart) is resumed from the last event.
   for (int reconnects = 0;; ++reconnects) {
     grpc::ClientContext watch_context;
     v1::WatchJobRequest watch;
     watch.set_job_id(job_id);
     watch.set_after_sequence(after);
-    auto reader = stub->WatchJob(&watch_context, watch);
+    auto reader = client.stub().WatchJob(&watch_context, watch);
     v1::JobEvent event;
     while (reader->Read(&event)) {
+      if (event.sequence() != 0 && event.sequence() <= after) continue;
       after = std::max(after, event.sequence());  // A snapshot is 0.
       if (event.has_status()) {
-        if (event.status().state() != last.state()) {
-          progress << "job " << job_id << ": "
-                   << JobStateName(event.status().state()) << "\n";
+        if (event.status().state() != shown) {
+          shown = event.status().state();
+          clear();
+          progress << "job " << job_id << ": " << JobStateName(shown) << "\n";
         }
-        last = event.status();
+        state.status = event.status();
       } else if (event.has_trial_finished()) {
+        clear();
         PrintTrial(event.trial_finished(), progress);
+        refresh();
+      } else if (event.has_pareto_updated()) {
+        state.front_size = event.pareto_updated().points_size();
+        state.hypervolume = event.pareto_updated().hypervolume();
+      } else {
+        continue;
       }
+      draw();
     }
     const grpc::Status end = reader->Finish();
     if (end.ok()) break;
+    clear();
     if (end.error_code() != grpc::StatusCode::UNAVAILABLE || reconnects >= 60) {
-      return CallError(options.controller, FromGrpcStatus(end));
+      return client.Error(end);
     }
     progress << "watch interrupted (" << end.error_message()
              << "); reconnecting\n";
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+  clear();
   // The final status and front.
-  grpc::ClientContext get_context;
-  SetDeadline(get_context);
-  v1::GetJobRequest get;
-  get.set_job_id(job_id);
-  if (grpc::Status s = stub->GetJob(&get_context, get, &last); !s.ok()) {
-    return CallError(options.controller, FromGrpcStatus(s));
-  }
-  grpc::ClientContext front_context;
-  SetDeadline(front_context);
-  v1::GetParetoFrontRequest front_request;
-  front_request.set_job_id(job_id);
-  v1::ParetoFront front;
-  if (grpc::Status s =
-          stub->GetParetoFront(&front_context, front_request, &front);
-      !s.ok()) {
-    return CallError(options.controller, FromGrpcStatus(s));
-  }
-  PrintSummary(last, front, out);
-  if (last.state() != v1::JOB_STATE_SUCCEEDED) {
-    return absl::AbortedError(absl::StrCat("job ", job_id, " ended ",
-                                           JobStateName(last.state()), ": ",
-                                           last.message()));
+  absl::StatusOr<v1::JobStatus> last = client.GetJob(job_id);
+  if (!last.ok()) return last.status();
+  absl::StatusOr<v1::ParetoFront> front = client.GetFront(job_id);
+  if (!front.ok()) return front.status();
+  PrintSummary(*last, *front, out);
+  if (last->state() != v1::JOB_STATE_SUCCEEDED) {
+    return JobEndedError(
+        absl::StrCat("job ", job_id, " ended ", JobStateName(last->state()),
+                     last->message().empty() ? "" : ": ", last->message()));
   }
   return absl::OkStatus();
 }
 
+}  // namespace
+
+absl::Status SubmitCommand(const SubmitOptions& options, std::ostream& out,
+                           std::ostream& progress) {
+  ControllerClient client(options.controller);
+  v1::SubmitJobRequest request;
+  *request.mutable_spec() = options.spec;
+  request.set_request_id(options.request_id.empty() ? NewRequestId()
+                                                    : options.request_id);
+  v1::SubmitJobResponse response;
+  for (int attempt = 1;; ++attempt) {
+    const absl::Status s =
+        client.Call(&v1::NasController::Stub::SubmitJob, request, &response);
+    if (s.ok()) break;
+    const bool again = s.code() == absl::StatusCode::kUnavailable ||
+                       s.code() == absl::StatusCode::kDeadlineExceeded;
+    if (!again || attempt == kSubmitAttempts) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
+  }
+  const std::string job_id = response.job().job_id();
+  out << job_id << "\n";
+  if (!options.wait) return absl::OkStatus();
+  return FollowJob(client, response.job(), options.live, out, progress);
+}
+
+absl::Status WatchCommand(const std::string& controller,
+                          const std::string& job_id, bool live,
+                          std::ostream& out) {
+  ControllerClient client(controller);
+  absl::StatusOr<v1::JobStatus> job = client.GetJob(job_id);
+  if (!job.ok()) return job.status();
+  return FollowJob(client, *job, live, out, out);
+}
+
+namespace {
+
+// The trial whose model `export JOB --best` downloads.
+absl::StatusOr<std::string> BestModelTrial(ControllerClient& client,
+                                           const std::string& job_id,
+                                           const std::string& best) {
+  if (std::find(std::begin(kExportBest), std::end(kExportBest), best) ==
+      std::end(kExportBest)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--best: \"", best,
+                     "\" is not one of accuracy, params, macs, latency"));
+  }
+  absl::StatusOr<v1::ParetoFront> front = client.GetFront(job_id);
+  if (!front.ok()) return front.status();
+  std::set<std::string> with_model;
+  for (const v1::ParetoPoint& p : front->points()) {
+    if (p.has_model()) with_model.insert(p.trial_id());
+  }
+  if (with_model.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job ", job_id,
+        " has no downloadable model yet (models are exported when the search "
+        "ends, unless export.top_k is 0)"));
+  }
+  absl::StatusOr<std::vector<v1::TrialRecord>> trials =
+      client.AllTrials(job_id);
+  if (!trials.ok()) return trials.status();
+  // A front member's model is its export's when it has one: that trial's
+  // result is what the download holds (test accuracy included).
+  const auto exports = ExportsBySource(*trials);
+  auto result =
+      [&exports](const v1::TrialRecord& t) -> const v1::EvaluationResult& {
+    const auto e = exports.find(t.trial_id());
+    return e == exports.end() ? t.result() : e->second->result();
+  };
+  // Higher is better: accuracy (test where measured), or less cost.
+  auto score = [&best](const v1::EvaluationResult& r) {
+    if (best == "params") return -double(r.params());
+    if (best == "macs") return -double(r.macs());
+    if (best == "latency") return -r.latency().batch1_ms();
+    return r.has_test_accuracy() ? r.test_accuracy() : r.val_accuracy();
+  };
+  const v1::TrialRecord* chosen = nullptr;
+  for (const v1::TrialRecord& t : *trials) {
+    if (!with_model.contains(t.trial_id())) continue;
+    if (chosen == nullptr || score(result(t)) > score(result(*chosen))) {
+      chosen = &t;
+    }
+  }
+  if (chosen == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "job ", job_id, ": the front's trials are not among its trials"));
+  }
+  return chosen->trial_id();
+}
+
+}  // namespace
+
 absl::Status ExportCommand(const std::string& controller,
-                           const std::string& trial_id,
+                           const std::string& target, const std::string& best,
                            const std::string& output_path, std::ostream& out) {
-  auto stub = Connect(controller);
+  ControllerClient client(controller);
+  std::string trial_id = target;
+  if (target.find('/') == std::string::npos) {  // A job: its best model.
+    absl::StatusOr<std::string> chosen = BestModelTrial(client, target, best);
+    if (!chosen.ok()) return chosen.status();
+    trial_id = *chosen;
+    out << absl::StrFormat("best by %s: %s\n", best, trial_id);
+  }
   absl::StatusOr<DownloadedModel> model =
-      DownloadModel(*stub, trial_id, output_path);
-  if (!model.ok()) return CallError(controller, model.status());
+      DownloadModel(client.stub(), trial_id, output_path);
+  if (!model.ok()) return client.Error(model.status());
   out << absl::StrFormat("%s: %d bytes, sha256 %s\n", output_path, model->bytes,
                          model->sha256);
   return absl::OkStatus();

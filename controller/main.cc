@@ -21,6 +21,7 @@
 #include "common/daemon/daemon.h"
 #include "common/daemon/host_port.h"
 #include "common/metrics/metrics.h"
+#include "common/version.h"
 #include "controller/jobs/job_manager.h"
 #include "controller/metrics.h"
 #include "controller/scheduler/worker_pool.h"
@@ -130,7 +131,7 @@ int Serve(const Flags& flags) {
               << ": " << manager.status().message() << "\n";
     return 1;
   }
-  c::ControllerServiceImpl controller_service(manager->get());
+  c::ControllerServiceImpl controller_service(manager->get(), &pool);
   c::RegistryServiceImpl registry_service(
       &pool, [m = manager->get()](const c::WorkerPool::Lost& lost) {
         m->OnWorkerLost(lost);
@@ -170,6 +171,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "nasprune-controller: runs search jobs on registered workers, keeping "
       "them in Redis"};
+  app.set_version_flag(
+      "--version", std::string("nasprune-controller ") + nasprune::kVersion);
   Flags flags;
   app.add_option("--listen", flags.listen,
                  "HOST:PORT for the API and the worker registry")

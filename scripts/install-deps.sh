@@ -17,7 +17,7 @@ packages=(
   protobuf-compiler
   # Libraries.
   libabsl-dev libtorch-dev libhiredis-dev libcivetweb-dev libyaml-cpp-dev
-  libcli11-dev libssl-dev zlib1g-dev
+  libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev
   # Services started by integration tests.
@@ -26,6 +26,8 @@ packages=(
   dataset-fashion-mnist
   # Interoperability tests and reference benchmarks (Debian's python3).
   python3 python3-torch python3-grpcio python3-grpc-tools python3-yaml
+  # Screenshots of what users look at (the plot test).
+  chromium python3-pil
 )
 
 # One dpkg-query for all packages keeps the everything-installed path fast.

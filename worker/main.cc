@@ -28,6 +28,7 @@
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "common/metrics/metrics.h"
+#include "common/version.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/evaluator/libtorch_evaluator.h"
 #include "worker/memory/caching_allocator.h"
@@ -250,6 +251,8 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"nasprune-worker: evaluates genomes with LibTorch"};
   app.require_subcommand(1);
+  app.set_version_flag("--version",
+                       std::string("nasprune-worker ") + nasprune::kVersion);
 
   EngineFlags engine;
   EvaluateFlags e;

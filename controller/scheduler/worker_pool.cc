@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/field_errors.h"
+#include "common/time/proto_time.h"
 
 namespace nasprune::controller {
 namespace {
@@ -24,11 +25,14 @@ bool ValidName(const std::string& name) {
 
 WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
 
+int WorkerPool::Busy(const Worker& w) {
+  return static_cast<int>(w.trials.size() + w.stopping.size() +
+                          w.strays.size());
+}
+
 int WorkerPool::Free(const Worker& w) {
   if (w.await_heartbeat) return 0;
-  const int busy =
-      static_cast<int>(w.trials.size() + w.stopping.size() + w.strays.size());
-  return std::max(0, w.info.slots() - busy);
+  return std::max(0, w.info.slots() - Busy(w));
 }
 
 absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
@@ -53,6 +57,7 @@ absl::StatusOr<v1::RegisterResponse> WorkerPool::Register(
   w.info = r;
   w.lease_id = absl::StrCat(r.name(), "/", next_lease_++);
   w.last_seen = options_.clock->Now();
+  w.registered = w.last_seen;
   v1::RegisterResponse response;
   response.set_lease_id(w.lease_id);
   response.set_heartbeat_interval_ms(options_.heartbeat_interval.count());
@@ -222,11 +227,15 @@ void WorkerPool::RequestCancel(const std::string& trial_id) {
   }
 }
 
+bool WorkerPool::Rotates(const Worker& w, absl::Time now) const {
+  return w.in_rotation ||
+         now - w.out_since >= absl::FromChrono(options_.rotation_cooldown);
+}
+
 void WorkerPool::Reinstate() {
   const absl::Time now = options_.clock->Now();
   for (auto& [name, w] : workers_) {
-    if (!w.in_rotation &&
-        now - w.out_since >= absl::FromChrono(options_.rotation_cooldown)) {
+    if (!w.in_rotation && Rotates(w, now)) {
       w.in_rotation = true;  // On probation: one failure takes it out.
       w.consecutive_failures = options_.failure_limit - 1;
     }
@@ -255,6 +264,33 @@ std::vector<std::string> WorkerPool::Workers() const {
   std::vector<std::string> names;
   for (const auto& [name, w] : workers_) names.push_back(name);
   return names;
+}
+
+std::vector<v1::WorkerInfo> WorkerPool::Describe() const {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = options_.clock->Now();
+  std::vector<v1::WorkerInfo> out;
+  for (const auto& [name, w] : workers_) {
+    v1::WorkerInfo& info = out.emplace_back();
+    info.set_name(name);
+    info.set_address(w.info.address());
+    info.set_device(w.info.device());
+    info.set_slots(w.info.slots());
+    const int busy = Busy(w);
+    info.set_busy_slots(std::min(busy, w.info.slots()));
+    // One whose cooldown passed is back in rotation (Reinstate() makes it
+    // so at the next dispatch).
+    info.set_state(!Rotates(w, now) ? v1::WORKER_STATE_OUT_OF_ROTATION
+                   : busy > 0       ? v1::WORKER_STATE_BUSY
+                                    : v1::WORKER_STATE_IDLE);
+    info.set_evaluator_version(w.info.evaluator_version());
+    info.set_synthetic(w.info.synthetic());
+    for (const std::string& trial : w.trials) info.add_running_trial_ids(trial);
+    *info.mutable_register_time() = ToProtoTime(w.registered);
+    *info.mutable_last_heartbeat_time() = ToProtoTime(w.last_seen);
+    info.set_consecutive_failures(w.consecutive_failures);
+  }
+  return out;
 }
 
 bool WorkerPool::InRotation(const std::string& worker) const {

@@ -45,6 +45,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/time/clock.h"
+#include "nasprune/v1/controller.pb.h"
 #include "nasprune/v1/worker.pb.h"
 
 namespace nasprune::controller {
@@ -123,12 +124,16 @@ class WorkerPool {
   int free_slots();
   int total_slots() const;
   std::vector<std::string> Workers() const;
+  // Every registered worker as the public API shows it (ListWorkers), by
+  // name.
+  std::vector<v1::WorkerInfo> Describe() const;
   bool InRotation(const std::string& worker) const;
 
  private:
   struct Worker {
     v1::RegisterRequest info;
     std::string lease_id;
+    absl::Time registered;
     absl::Time last_seen;
     std::set<std::string> trials;  // Given to it here, running.
     // Stopped here, maybe still running there (Outcome::kStopped).
@@ -144,8 +149,12 @@ class WorkerPool {
     bool in_rotation = true;
     absl::Time out_since;
   };
-  // Slots of `w` a trial could get now.
+  // Slots of `w` running (or finishing) a trial, and those a trial could
+  // get now.
+  static int Busy(const Worker& w);
   static int Free(const Worker& w);
+  // Whether `w` is in rotation at `now`, or would be put back in it.
+  bool Rotates(const Worker& w, absl::Time now) const;
   // Puts back in rotation, on probation, the workers whose cooldown passed.
   void Reinstate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The worker's trials, forgotten (the caller erases the worker).

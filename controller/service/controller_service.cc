@@ -274,4 +274,16 @@ grpc::ServerWriteReactor<v1::ModelChunk>* ControllerServiceImpl::DownloadModel(
   return new DownloadReactor(&manager_->registry(), *request);
 }
 
+grpc::ServerUnaryReactor* ControllerServiceImpl::ListWorkers(
+    grpc::CallbackServerContext* context, const v1::ListWorkersRequest* request,
+    v1::ListWorkersResponse* response) {
+  (void)request;
+  for (v1::WorkerInfo& w : pool_->Describe()) {
+    *response->add_workers() = std::move(w);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
 }  // namespace nasprune::controller

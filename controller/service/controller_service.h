@@ -7,17 +7,20 @@
 // scheduler); WatchJob streams a job's events from the event hub as they
 // happen (one write in flight at a time; a slow client falls behind, not
 // the scheduler); DownloadModel streams an archive in 1 MiB chunks after
-// checking its SHA-256. Statuses are converted here, once.
+// checking its SHA-256; ListWorkers answers from the worker pool. Statuses are
+// converted here, once.
 
 #include "controller/jobs/job_manager.h"
+#include "controller/scheduler/worker_pool.h"
 #include "nasprune/v1/controller.grpc.pb.h"
 
 namespace nasprune::controller {
 
 class ControllerServiceImpl final : public v1::NasController::CallbackService {
  public:
-  // `manager` must outlive the service.
-  explicit ControllerServiceImpl(JobManager* manager) : manager_(manager) {}
+  // `manager` and `pool` must outlive the service.
+  ControllerServiceImpl(JobManager* manager, const WorkerPool* pool)
+      : manager_(manager), pool_(pool) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* context,
                                       const v1::SubmitJobRequest* request,
@@ -45,9 +48,14 @@ class ControllerServiceImpl final : public v1::NasController::CallbackService {
   grpc::ServerWriteReactor<v1::ModelChunk>* DownloadModel(
       grpc::CallbackServerContext* context,
       const v1::DownloadModelRequest* request) override;
+  grpc::ServerUnaryReactor* ListWorkers(
+      grpc::CallbackServerContext* context,
+      const v1::ListWorkersRequest* request,
+      v1::ListWorkersResponse* response) override;
 
  private:
   JobManager* const manager_;
+  const WorkerPool* const pool_;
 };
 
 }  // namespace nasprune::controller

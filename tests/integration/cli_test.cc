@@ -2,54 +2,16 @@
 // runs them: `submit --wait` follows a job to its summary (and fails when
 // the job does), `export` downloads the model the job scored.
 
-#include <stdio.h>
-#include <sys/wait.h>
-
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/artifacts/artifacts.h"
 #include "gtest/gtest.h"
+#include "tests/integration/cli_run.h"
 #include "tests/testing/cluster.h"
 
 namespace nasprune::testing {
 namespace {
-
-struct CliRun {
-  int status = -1;     // Exit status.
-  std::string output;  // Stdout then stderr.
-  std::string stdout_text;
-};
-
-// Runs the CLI with `args` (stderr to a file, both captured).
-CliRun Cli(const Cluster& cluster, const std::string& args) {
-  const std::string err = cluster.dir() + "/cli.err";
-  const std::string command =
-      absl::StrCat(NASPRUNE_CLI_BIN, " ", args, " 2>", err);
-  FILE* pipe = popen(command.c_str(), "r");
-  CliRun run;
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  while (fgets(buffer, sizeof(buffer), pipe)) run.stdout_text += buffer;
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err);
-  const std::string stderr_text((std::istreambuf_iterator<char>(in)), {});
-  run.output = run.stdout_text + stderr_text;
-  return run;
-}
-
-std::string WriteSpec(const Cluster& cluster, const std::string& name,
-                      const std::string& yaml) {
-  const std::string path = absl::StrCat(cluster.dir(), "/", name, ".yaml");
-  std::ofstream(path) << yaml;
-  return path;
-}
-
-std::string ControllerFlag(Cluster& cluster) {
-  return absl::StrCat("--controller ", cluster.controller_address());
-}
 
 TEST(Cli, SubmitWaitFollowsAJobToItsSummaryAndFront) {
   Cluster cluster;
@@ -90,7 +52,7 @@ TEST(Cli, SubmitWaitFailsWhenTheJobFails) {
       "export: {top_k: 0}\n");
   const CliRun run = Cli(cluster, absl::StrCat("submit ", spec, " --wait ",
                                                ControllerFlag(cluster)));
-  EXPECT_NE(run.status, 0) << run.output;
+  EXPECT_EQ(run.status, 3) << run.output;  // The job ended unsuccessfully.
   EXPECT_NE(run.output.find("ended FAILED"), std::string::npos) << run.output;
 }
 
@@ -98,25 +60,8 @@ TEST(Cli, ExportDownloadsTheScoredModel) {
   Cluster cluster;
   ASSERT_TRUE(cluster.Start());
   cluster.AddWorker({.evaluator = "libtorch"});
-  const std::string spec = WriteSpec(cluster, "exported", R"(
-name: exported
-dataset: {name: fashion-mnist, train_subset: 256, validation_subset: 128}
-mode: architecture_only
-space:
-  stem_channels: [8]
-  stem_kernels: [3]
-  min_stages: 1
-  max_stages: 1
-  stages:
-    - {channels: [8], downsample: [max_pool], min_blocks: 1, max_blocks: 1}
-  operators: [conv]
-  kernels: [3]
-  activations: [relu]
-strategy: {random: {}}
-budget: {max_trials: 1}
-recipe: {epochs: 1, batch_size: 64}
-export: {top_k: 1, evaluate_test_split: false}
-)");
+  const std::string spec =
+      WriteSpec(cluster, "exported", TinyLibtorchSpec("exported"));
   const CliRun submitted =
       Cli(cluster,
           absl::StrCat("submit ", spec, " --wait ", ControllerFlag(cluster)));
@@ -141,6 +86,17 @@ export: {top_k: 1, evaluate_test_split: false}
   ASSERT_TRUE(sha.ok()) << sha.status();
   EXPECT_EQ(*sha, digest);
   EXPECT_FALSE(std::filesystem::exists(path + ".part"));
+
+  // A job id stands for its best model.
+  const std::string best_path = cluster.dir() + "/best.pt";
+  const CliRun best =
+      Cli(cluster, absl::StrCat("export ", job_id, " --best params -o ",
+                                best_path, " ", ControllerFlag(cluster)));
+  ASSERT_EQ(best.status, 0) << best.output;
+  EXPECT_NE(best.output.find(absl::StrCat("best by params: ", job_id, "/0")),
+            std::string::npos)
+      << best.output;
+  EXPECT_EQ(*artifacts::FileSha256(best_path), digest);
 }
 
 }  // namespace

@@ -13,53 +13,6 @@ namespace {
 // The split is the same for every job and run: it depends on this seed only.
 constexpr uint64_t kSplitSeed = 0x5eed5b1175ULL;
 
-std::string FirstExisting(const std::string& directory,
-                          const std::vector<std::string>& names) {
-  for (const std::string& name : names) {
-    const std::string path = directory + "/" + name;
-    if (std::filesystem::exists(path)) return path;
-  }
-  std::string tried;
-  for (const std::string& name : names)
-    tried += (tried.empty() ? "" : ", ") + name;
-  throw DataError(directory + ": none of " + tried + " exists");
-}
-
-// "<prefix>-images-idx3-ubyte[.gz]" and its labels file in `directory`.
-// Images are looked up first, so a missing directory is reported by them.
-ImageSet ReadIdxPair(const std::string& directory, const std::string& prefix,
-                     int num_classes) {
-  const std::string images =
-      FirstExisting(directory, {prefix + "-images-idx3-ubyte.gz",
-                                prefix + "-images-idx3-ubyte",
-                                prefix + "-images.idx3-ubyte"});
-  const std::string labels =
-      FirstExisting(directory, {prefix + "-labels-idx1-ubyte.gz",
-                                prefix + "-labels-idx1-ubyte",
-                                prefix + "-labels.idx1-ubyte"});
-  return ReadIdx(images, labels, num_classes);
-}
-
-ImageSet ReadTrainFiles(const DataOptions& o) {
-  if (o.format == DataFormat::kIdx) {
-    return ReadIdxPair(o.directory, "train", o.num_classes);
-  }
-  std::vector<std::string> batches;
-  for (int i = 1; i <= 5; ++i) {
-    batches.push_back(FirstExisting(
-        o.directory, {"data_batch_" + std::to_string(i) + ".bin"}));
-  }
-  return ReadCifar10(batches, o.num_classes);
-}
-
-ImageSet ReadTestFiles(const DataOptions& o) {
-  if (o.format == DataFormat::kIdx) {
-    return ReadIdxPair(o.directory, "t10k", o.num_classes);
-  }
-  return ReadCifar10({FirstExisting(o.directory, {"test_batch.bin"})},
-                     o.num_classes);
-}
-
 // Bytes of the examples at `indices` as a float tensor in [0, 1].
 torch::Tensor Gather(const ImageSet& set, const std::vector<int64_t>& indices) {
   auto all = torch::from_blob(const_cast<uint8_t*>(set.pixels.data()),
@@ -114,7 +67,8 @@ Datasets LoadDatasets(const DataOptions& options) {
                     std::to_string(options.validation_fraction) +
                     " is outside (0, 0.5]");
   }
-  const ImageSet train_files = ReadTrainFiles(options);
+  const ImageSet train_files =
+      ReadTrainSplit(options.directory, options.format, options.num_classes);
   int classes = options.num_classes;
   if (classes <= 0) {
     classes = static_cast<int>(*std::max_element(train_files.labels.begin(),
@@ -168,7 +122,8 @@ Datasets LoadDatasets(const DataOptions& options) {
   data.validation = {normalize(Gather(train_files, val_idx)),
                      GatherLabels(train_files, val_idx).to(options.device)};
   if (options.load_test) {
-    const ImageSet test_files = ReadTestFiles(options);
+    const ImageSet test_files =
+        ReadTestSplit(options.directory, options.format, options.num_classes);
     if (test_files.channels != data.channels ||
         test_files.height != data.height || test_files.width != data.width) {
       throw DataError(options.directory +

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-namespace nasprune::worker {
+#include "worker/data/readers.h"
 
-enum class DataFormat { kIdx, kCifar10Binary };
+namespace nasprune::worker {
 
 struct DataOptions {
   // Directory holding the files.

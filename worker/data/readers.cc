@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -203,6 +204,60 @@ ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes) {
   }
   if (set.count == 0) throw DataError("no CIFAR-10 batch files given");
   return set;
+}
+
+std::string FirstExisting(const std::string& directory,
+                          const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const std::string path = directory + "/" + name;
+    if (std::filesystem::exists(path)) return path;
+  }
+  std::string tried;
+  for (const std::string& name : names)
+    tried += (tried.empty() ? "" : ", ") + name;
+  throw DataError(directory + ": none of " + tried + " exists");
+}
+
+std::vector<std::string> SplitFiles(const std::string& directory,
+                                    DataFormat format, bool test) {
+  if (format == DataFormat::kIdx) {
+    const std::string prefix = test ? "t10k" : "train";
+    return {FirstExisting(directory, {prefix + "-images-idx3-ubyte.gz",
+                                      prefix + "-images-idx3-ubyte",
+                                      prefix + "-images.idx3-ubyte"}),
+            FirstExisting(directory, {prefix + "-labels-idx1-ubyte.gz",
+                                      prefix + "-labels-idx1-ubyte",
+                                      prefix + "-labels.idx1-ubyte"})};
+  }
+  if (test) return {FirstExisting(directory, {"test_batch.bin"})};
+  std::vector<std::string> batches;
+  for (int i = 1; i <= 5; ++i) {
+    batches.push_back(
+        FirstExisting(directory, {"data_batch_" + std::to_string(i) + ".bin"}));
+  }
+  return batches;
+}
+
+namespace {
+
+ImageSet ReadSplit(const std::string& directory, DataFormat format,
+                   int num_classes, bool test) {
+  const std::vector<std::string> files = SplitFiles(directory, format, test);
+  if (format == DataFormat::kIdx)
+    return ReadIdx(files[0], files[1], num_classes);
+  return ReadCifar10(files, num_classes);
+}
+
+}  // namespace
+
+ImageSet ReadTrainSplit(const std::string& directory, DataFormat format,
+                        int num_classes) {
+  return ReadSplit(directory, format, num_classes, /*test=*/false);
+}
+
+ImageSet ReadTestSplit(const std::string& directory, DataFormat format,
+                       int num_classes) {
+  return ReadSplit(directory, format, num_classes, /*test=*/true);
 }
 
 }  // namespace nasprune::worker

@@ -36,6 +36,28 @@ ImageSet ReadIdx(const std::string& images_path, const std::string& labels_path,
 // (channel-major). Labels must be < num_classes (10 when 0).
 ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes);
 
+enum class DataFormat { kIdx, kCifar10Binary };
+
+// The first of `names` that exists in `directory`; DataError listing them
+// all when none does.
+std::string FirstExisting(const std::string& directory,
+                          const std::vector<std::string>& names);
+
+// The files of a data set folder's training and test splits
+// (docs/data.md): IDX "train-images-idx3-ubyte[.gz]" and
+// "train-labels-idx1-ubyte[.gz]" ("t10k-..." for the test split; the
+// "-images.idx3-ubyte" spelling too); CIFAR-10 "data_batch_1.bin" to
+// "data_batch_5.bin" and "test_batch.bin". Images first, so a missing folder
+// is reported by them.
+std::vector<std::string> SplitFiles(const std::string& directory,
+                                    DataFormat format, bool test);
+
+// The split read whole. Raises DataError.
+ImageSet ReadTrainSplit(const std::string& directory, DataFormat format,
+                        int num_classes);
+ImageSet ReadTestSplit(const std::string& directory, DataFormat format,
+                       int num_classes);
+
 }  // namespace nasprune::worker
 
 #endif  // NASPRUNE_WORKER_DATA_READERS_H_

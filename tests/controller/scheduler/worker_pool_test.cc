@@ -161,6 +161,47 @@ TEST_F(WorkerPoolTest, AWorkerThatKeepsFailingLeavesTheRotation) {
   EXPECT_FALSE(pool_.Acquire("j/10").has_value());
 }
 
+TEST_F(WorkerPoolTest, DescribeShowsEachWorkersSlotsStateAndTimes) {
+  const absl::Time registered = clock_.Now();
+  Register("a-good", 2);
+  Register("bad", 1);
+  Advance(milliseconds(40));
+  ASSERT_EQ(pool_.Acquire("j/0")->worker, "a-good");
+  // "bad" fails three in a row: out of rotation.
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(pool_.Acquire("busy")->worker, "a-good");
+    const std::string trial = "j/" + std::to_string(i);
+    ASSERT_EQ(pool_.Acquire(trial)->worker, "bad");
+    pool_.Release(trial, WorkerPool::Outcome::kRetryableFailure);
+    pool_.Release("busy", WorkerPool::Outcome::kSucceeded);
+  }
+  const std::vector<v1::WorkerInfo> workers = pool_.Describe();
+  ASSERT_EQ(workers.size(), 2u);
+  const v1::WorkerInfo& good = workers[0];
+  EXPECT_EQ(good.name(), "a-good");
+  EXPECT_EQ(good.address(), "a-good:1");
+  EXPECT_EQ(good.slots(), 2);
+  EXPECT_EQ(good.busy_slots(), 1);
+  EXPECT_EQ(good.state(), v1::WORKER_STATE_BUSY);
+  ASSERT_EQ(good.running_trial_ids_size(), 1);
+  EXPECT_EQ(good.running_trial_ids(0), "j/0");
+  EXPECT_EQ(good.evaluator_version(), "synthetic-1");
+  EXPECT_EQ(good.register_time().seconds(), absl::ToUnixSeconds(registered));
+  const v1::WorkerInfo& bad = workers[1];
+  EXPECT_EQ(bad.name(), "bad");
+  EXPECT_EQ(bad.busy_slots(), 0);
+  EXPECT_EQ(bad.state(), v1::WORKER_STATE_OUT_OF_ROTATION);
+  EXPECT_EQ(bad.consecutive_failures(), 3);
+  pool_.Release("j/0", WorkerPool::Outcome::kSucceeded);
+  EXPECT_EQ(pool_.Describe()[0].state(), v1::WORKER_STATE_IDLE);
+  // Its cooldown over, "bad" is shown back in rotation before the next
+  // dispatch puts it there.
+  Advance(milliseconds(59000));
+  EXPECT_EQ(pool_.Describe()[1].state(), v1::WORKER_STATE_OUT_OF_ROTATION);
+  Advance(milliseconds(1000));
+  EXPECT_EQ(pool_.Describe()[1].state(), v1::WORKER_STATE_IDLE);
+}
+
 TEST_F(WorkerPoolTest, TrialsAWorkerShouldNotRunAreCancelled) {
   const std::string a = Register("a", 2);
   pool_.Acquire("j/0");
