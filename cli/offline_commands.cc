@@ -68,8 +68,12 @@ absl::Status ValidateCommand(const std::string& spec_path, OutputFormat format,
              d.shape().width(), d.num_classes(), d.validation_fraction())
       << absl::StrFormat("  strategy    %s\n", StrategyName(spec->strategy()))
       << absl::StrFormat("  objectives  %s\n", absl::StrJoin(objectives, ", "))
-      << absl::StrFormat("  budget      %d trials\n",
-                         spec->budget().max_trials())
+      << absl::StrFormat(
+             "  budget      %d trials%s\n", spec->budget().max_trials(),
+             spec->budget().max_wall_seconds() > 0
+                 ? absl::StrFormat(" or %d s of wall time, whichever first",
+                                   spec->budget().max_wall_seconds())
+                 : "")
       << absl::StrFormat(
              "  recipe      %s, lr %g, %d epochs, batch %d\n",
              Short(v1::Optimizer_descriptor(), spec->recipe().optimizer()),

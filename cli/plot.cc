@@ -195,12 +195,16 @@ std::string PlotSvg(const PlotData& data) {
   }
   for (const ReferencePoint& r : data.references) {
     const double cx = X(r.x), cy = Y(r.accuracy * 100);
+    // The label on the side with room: left of a point in the right half,
+    // where it would run into the legend.
+    const bool left = cx > (px0 + px1) / 2;
     absl::StrAppendFormat(
         &svg,
         "<path d=\"M %.1f %.1f l 6 6 l -6 6 l -6 -6 z\" fill=\"#2ca02c\" "
         "stroke=\"#145214\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
-        "fill=\"#145214\">%s</text>\n",
-        cx, cy - 6, cx + 9, cy + 4, Escape(r.label));
+        "text-anchor=\"%s\" fill=\"#145214\">%s</text>\n",
+        cx, cy - 6, left ? cx - 9 : cx + 9, cy + 4, left ? "end" : "start",
+        Escape(r.label));
   }
   // The legend.
   double ly = kTop + 10;

@@ -128,7 +128,13 @@ std::function<double(const v1::TrialRecord&)> SortKey(const std::string& key) {
   return [](const v1::TrialRecord& t) { return double(t.index()); };
 }
 
-Table TrialTable(const std::vector<const v1::TrialRecord*>& trials) {
+// A fidelity's epochs: 0 stands for the recipe's (the top rung).
+int64_t Epochs(const v1::Fidelity& fidelity, const v1::JobSpec& spec) {
+  return fidelity.epochs() > 0 ? fidelity.epochs() : spec.recipe().epochs();
+}
+
+Table TrialTable(const std::vector<const v1::TrialRecord*>& trials,
+                 const v1::JobSpec& spec) {
   Table table{.columns = {{"trial_id"},
                           {"state"},
                           {"rung"},
@@ -148,7 +154,7 @@ Table TrialTable(const std::vector<const v1::TrialRecord*>& trials) {
         t->trial_id(),
         Short(v1::TrialState_descriptor(), t->state()),
         int64_t{t->rung()},
-        int64_t{t->fidelity().epochs()},
+        Epochs(t->fidelity(), spec),
         IfResult(*t, r.val_accuracy()),
         r.has_test_accuracy() ? Cell(r.test_accuracy()) : Cell{},
         IfResult(*t, r.params()),
@@ -306,7 +312,7 @@ absl::Status StatusCommand(ControllerClient& client, const std::string& job_id,
   for (const v1::RungSummary& r : job->rungs()) {
     const bool any = !r.best_trial_id().empty();
     rungs.rows.push_back(
-        Row{int64_t{r.rung()}, int64_t{r.fidelity().epochs()},
+        Row{int64_t{r.rung()}, Epochs(r.fidelity(), job->spec()),
             r.fidelity().train_subset() > 0 ? Cell(r.fidelity().train_subset())
                                             : Cell{},
             int64_t{r.succeeded()}, any ? Cell(r.best_accuracy()) : Cell{},
@@ -353,6 +359,8 @@ absl::Status TrialsCommand(ControllerClient& client, const std::string& job_id,
   if (query.top < 0) {
     return absl::InvalidArgumentError("--top: must not be negative");
   }
+  absl::StatusOr<v1::JobStatus> job = client.GetJob(job_id);
+  if (!job.ok()) return job.status();
   absl::StatusOr<std::vector<v1::TrialRecord>> all = client.AllTrials(job_id);
   if (!all.ok()) return all.status();
   std::vector<const v1::TrialRecord*> trials;
@@ -375,7 +383,7 @@ absl::Status TrialsCommand(ControllerClient& client, const std::string& job_id,
     PrintJsonArray({trials.begin(), trials.end()}, out);
     return absl::OkStatus();
   }
-  Print(TrialTable(trials), format, out);
+  Print(TrialTable(trials, job->spec()), format, out);
   return absl::OkStatus();
 }
 

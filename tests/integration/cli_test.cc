@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/artifacts/artifacts.h"
 #include "gtest/gtest.h"
 #include "tests/integration/cli_run.h"
@@ -94,6 +95,13 @@ TEST(Cli, ExportDownloadsTheScoredModel) {
                                 best_path, " ", ControllerFlag(cluster)));
   ASSERT_EQ(best.status, 0) << best.output;
   EXPECT_NE(best.output.find(absl::StrCat("best by params: ", job_id, "/0")),
+            std::string::npos)
+      << best.output;
+  // With the figures of the model downloaded: its export's result.
+  const v1::EvaluationResult& export_result = trials->back().result();
+  EXPECT_NE(best.output.find(absl::StrFormat(
+                "(validation accuracy %.4f, %d params, ",
+                export_result.val_accuracy(), export_result.params())),
             std::string::npos)
       << best.output;
   EXPECT_EQ(*artifacts::FileSha256(best_path), digest);

@@ -192,8 +192,13 @@ absl::StatusOr<v1::JobStatus> Cluster::Submit(const std::string& spec_yaml,
   }
   absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(path);
   if (!spec.ok()) return spec.status();
+  return Submit(*spec, request_id);
+}
+
+absl::StatusOr<v1::JobStatus> Cluster::Submit(const v1::JobSpec& spec,
+                                              const std::string& request_id) {
   v1::SubmitJobRequest request;
-  *request.mutable_spec() = *spec;
+  *request.mutable_spec() = spec;
   request.set_request_id(request_id);
   v1::SubmitJobResponse response;
   grpc::ClientContext context;

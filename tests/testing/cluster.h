@@ -73,6 +73,8 @@ class Cluster {
   // Submits the job of a YAML spec; the created job.
   absl::StatusOr<v1::JobStatus> Submit(const std::string& spec_yaml,
                                        const std::string& request_id = "");
+  absl::StatusOr<v1::JobStatus> Submit(const v1::JobSpec& spec,
+                                       const std::string& request_id = "");
   absl::StatusOr<v1::JobStatus> GetJob(const std::string& job_id);
   // Polls the job until `done` holds (default: a final state) or `timeout`
   // passes; the last status read, or the error.
