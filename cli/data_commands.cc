@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <type_traits>
 #include <variant>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/dataset_probe.h"
 #include "worker/data/data_error.h"
 #include "worker/data/readers.h"
 
@@ -55,6 +57,15 @@ std::string Names(const std::vector<std::string>& paths) {
   return absl::StrJoin(names, " ");
 }
 
+// "0: cat, 1: dog".
+std::string NumberedNames(const std::vector<std::string>& names) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < names.size(); ++i) {
+    parts.push_back(absl::StrCat(i, ": ", names[i]));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
 // The folder's own name ("parts" of "/data/parts/"), for the spec's name.
 std::string DirectoryName(const std::string& directory) {
   std::filesystem::path p =
@@ -76,30 +87,16 @@ absl::Status DataCheckCommand(const std::string& directory,
   if (format == "cifar10_binary") {
     kind = DataFormat::kCifar10Binary;
   } else if (format == "auto") {
-    bool idx = true;
-    try {
-      worker::SplitFiles(directory, DataFormat::kIdx, /*test=*/false);
-    } catch (const worker::DataError&) {
-      idx = false;
+    const std::optional<DataFormat> found = DetectDataFormat(directory);
+    if (!found.has_value()) {
+      return absl::NotFoundError(NoDataSetFiles(directory));
     }
-    if (!idx) {
-      try {
-        worker::SplitFiles(directory, DataFormat::kCifar10Binary, false);
-        kind = DataFormat::kCifar10Binary;
-      } catch (const worker::DataError&) {
-        return absl::NotFoundError(absl::StrCat(
-            directory,
-            ": neither IDX files (train-images-idx3-ubyte[.gz] and "
-            "train-labels-idx1-ubyte[.gz]) nor CIFAR-10 batches "
-            "(data_batch_1.bin to data_batch_5.bin); see docs/data.md"));
-      }
-    }
+    kind = *found;
   } else if (format != "idx") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--format: \"", format, "\" is not one of auto, idx, cifar10_binary"));
   }
-  const std::string format_name =
-      kind == DataFormat::kIdx ? "idx" : "cifar10_binary";
+  const std::string format_name = DataFormatName(kind);
 
   try {
     worker::SplitFiles(directory, kind, /*test=*/false);
@@ -140,6 +137,11 @@ absl::Status DataCheckCommand(const std::string& directory,
   for (int c = 0; c < classes; ++c) {
     if (per_class[c] == 0) missing.push_back(absl::StrCat(c));
   }
+  // classes.txt (written by `data import`): the name of label i on line i.
+  std::vector<std::string> names;
+  if (std::ifstream file(directory + "/classes.txt"); file) {
+    for (std::string line; std::getline(file, line);) names.push_back(line);
+  }
   const int64_t image_bytes = int64_t{t.channels} * t.height * t.width;
   const int64_t test_count = test.has_value() ? test->set.count : 0;
   // A worker holds every split as float32 (docs/data.md, "Memory").
@@ -160,6 +162,7 @@ absl::Status DataCheckCommand(const std::string& directory,
                           {"fewest_per_class"},
                           {"most_per_class"},
                           {"classes_without_examples"},
+                          {"class_names"},
                           {"worker_memory_mb", 1}}};
   table.rows.push_back(
       {directory, format_name, int64_t{t.channels}, int64_t{t.height},
@@ -168,7 +171,7 @@ absl::Status DataCheckCommand(const std::string& directory,
        test.has_value() ? Cell(test_count) : Cell{},
        test.has_value() ? Cell(Names(test->files)) : Cell{}, *fewest, *most,
        missing.empty() ? Cell{} : Cell(absl::StrJoin(missing, " ")),
-       memory_mb});
+       names.empty() ? Cell{} : Cell(NumberedNames(names)), memory_mb});
   if (output == OutputFormat::kJson) {
     nlohmann::json json;
     for (size_t c = 0; c < table.columns.size(); ++c) {
@@ -184,6 +187,7 @@ absl::Status DataCheckCommand(const std::string& directory,
           table.rows[0][c]);
     }
     json["per_class"] = per_class;
+    json["class_names"] = names;
     PrintJson(json, out);
     return absl::OkStatus();
   }

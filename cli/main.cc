@@ -1,7 +1,7 @@
 // nasprune: the command-line client. Composition root: flags are read here
 // and nowhere else. Every command and its output is in docs/cli.md.
 //
-// Offline (no service): validate, sample, cost, data check.
+// Offline (no service): validate, sample, cost, data check, data import.
 // Against a controller (--controller HOST[:PORT], else NASPRUNE_CONTROLLER,
 // else the config file, else 127.0.0.1:50051; cli/config.h): submit,
 // watch, list, status, cancel, trials, pareto, workers, plot, export.
@@ -22,14 +22,18 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cli/config.h"
 #include "cli/controller_client.h"
 #include "cli/data_commands.h"
+#include "cli/data_import.h"
+#include "cli/dataset_probe.h"
 #include "cli/offline_commands.h"
 #include "cli/plot.h"
 #include "cli/read_commands.h"
 #include "cli/service_commands.h"
 #include "common/jobspec/job_spec.h"
+#include "common/status/suggest.h"
 #include "common/version.h"
 
 namespace {
@@ -42,7 +46,10 @@ constexpr int kExitJobEnded = 3;
 
 int Report(const absl::Status& status) {
   if (status.ok()) return 0;
-  std::cerr << "error: " << status.message() << "\n";
+  // One error per line (a spec's problems come one per line).
+  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
+    std::cerr << "error: " << line << "\n";
+  }
   if (nasprune::cli::IsJobEnded(status)) return kExitJobEnded;
   return status.code() == absl::StatusCode::kInvalidArgument ? kExitBadInput
                                                              : kExitError;
@@ -125,6 +132,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cost->add_option("--classes", classes, "Number of classes")
       ->capture_default_str();
+  AddFormat(cost, &format, table_json);
 
   cli::SubmitOptions submit_options;
   auto* submit =
@@ -192,7 +200,8 @@ int main(int argc, char** argv) {
 
   std::string data_dir, data_format = "auto";
   int data_classes = 0;
-  auto* data = app.add_subcommand("data", "Check a data set folder");
+  auto* data = app.add_subcommand(
+      "data", "Check a data set folder, or make one from images or arrays");
   data->require_subcommand(1);
   auto* data_check = data->add_subcommand(
       "check", "Read a data set folder as a worker would and report it");
@@ -207,6 +216,44 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   AddFormat(data_check, &format, all_forms);
+
+  cli::ImportOptions import_options;
+  std::string import_size;
+  auto* data_import = data->add_subcommand(
+      "import",
+      "Make a data set folder (IDX files) from a folder of class folders of "
+      "PNG/JPEG/BMP images, or from NumPy .npy arrays");
+  data_import
+      ->add_option("source", import_options.source,
+                   "A folder with one sub-folder of images per class "
+                   "(optionally under train/ and test/), or an images .npy")
+      ->required();
+  data_import
+      ->add_option("--output,-o", import_options.output,
+                   "The data set folder to create (must not exist, or be "
+                   "empty)")
+      ->required();
+  data_import->add_option("--labels", import_options.labels,
+                          "With an .npy source: the labels .npy (N integers)");
+  data_import->add_option("--test-images", import_options.test_images,
+                          "A test split's images .npy (with --test-labels)");
+  data_import->add_option("--test-labels", import_options.test_labels,
+                          "The test split's labels .npy");
+  data_import
+      ->add_option("--test-fraction", import_options.test_fraction,
+                   "Share of each class held out as the test split when the "
+                   "source has none (0: no test split)")
+      ->capture_default_str();
+  data_import
+      ->add_option("--seed", import_options.seed,
+                   "Chooses the held-out images and the order")
+      ->capture_default_str();
+  data_import->add_option(
+      "--channels", import_options.channels,
+      "1 (grayscale) or 3 (RGB); default: 1 if every image is grayscale");
+  data_import->add_option("--size", import_size,
+                          "Resize every image to HxW (default: keep their "
+                          "size, which must then be the same)");
 
   std::string x_axis = "params", plot_path;
   auto* plot = app.add_subcommand(
@@ -248,7 +295,8 @@ int main(int argc, char** argv) {
     if (std::find(names.begin(), names.end(), word) == names.end()) {
       std::cerr << "error: unknown command \"" << word
                 << "\"; commands: " << absl::StrJoin(names, ", ")
-                << " (nasprune --help)\n";
+                << " (nasprune --help)" << nasprune::DidYouMean(word, names)
+                << "\n";
       return kExitBadInput;
     }
   }
@@ -275,9 +323,23 @@ int main(int argc, char** argv) {
                 << "\" is not CxHxW (for example 3x32x32)\n";
       return kExitBadInput;
     }
-    return Report(cli::CostCommand(genome_path, c, h, w, classes, std::cout));
+    return Report(cli::CostCommand(genome_path, c, h, w, classes,
+                                   Format(format), std::cout));
   }
 
+  if (*data_import) {
+    if (!import_size.empty()) {
+      char extra = 0;
+      if (std::sscanf(import_size.c_str(), "%dx%d%c", &import_options.height,
+                      &import_options.width, &extra) != 2) {
+        std::cerr << "error: --size: \"" << import_size
+                  << "\" is not HxW (for example 32x32)\n";
+        return kExitBadInput;
+      }
+    }
+    return Report(cli::DataImportCommand(import_options, OutputFormat::kTable,
+                                         std::cout));
+  }
   if (*data_check) {
     return Report(cli::DataCheckCommand(data_dir, data_format, data_classes,
                                         Format(format), std::cout));
@@ -288,7 +350,7 @@ int main(int argc, char** argv) {
   // connection.
   if (*submit) {
     absl::StatusOr<nasprune::v1::JobSpec> spec =
-        nasprune::jobspec::LoadJobSpec(submit_path);
+        nasprune::jobspec::LoadJobSpec(submit_path, cli::ReadDatasetFiles());
     if (!spec.ok()) return Report(spec.status());
     submit_options.spec = *std::move(spec);
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/dataset_probe.h"
 #include "common/genome/cost.h"
 #include "common/genome/hash.h"
 #include "common/genome/network_plan.h"
@@ -43,53 +44,139 @@ bool Feasible(const v1::Constraints& c, const genome::ModelCost& cost) {
          (c.max_macs() == 0 || cost.macs <= c.max_macs());
 }
 
+// "on" / "off".
+const char* OnOff(bool value) { return value ? "on" : "off"; }
+
+std::string Objectives(const v1::JobSpec& spec) {
+  std::vector<std::string> parts;
+  for (const auto& o : spec.objectives()) {
+    std::string part = Short(v1::Metric_descriptor(), o.metric());
+    std::vector<std::string> details;
+    if (o.target() > 0) details.push_back(absl::StrCat("target ", o.target()));
+    if (o.has_weight()) details.push_back(absl::StrCat("weight ", o.weight()));
+    if (!details.empty()) {
+      absl::StrAppend(&part, " (", absl::StrJoin(details, ", "), ")");
+    }
+    parts.push_back(std::move(part));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+std::string Constraints(const v1::Constraints& c) {
+  std::vector<std::string> parts;
+  if (c.max_params() > 0)
+    parts.push_back(absl::StrCat("params ≤ ", c.max_params()));
+  if (c.max_macs() > 0) parts.push_back(absl::StrCat("MACs ≤ ", c.max_macs()));
+  if (c.max_latency_ms() > 0) {
+    parts.push_back(absl::StrCat("latency ≤ ", c.max_latency_ms(), " ms"));
+  }
+  if (c.max_model_bytes() > 0) {
+    parts.push_back(absl::StrCat("model ≤ ", c.max_model_bytes(), " bytes"));
+  }
+  return parts.empty() ? "none" : absl::StrJoin(parts, "; ");
+}
+
+std::string DataLocation(const v1::DatasetSpec& d) {
+  if (!d.path().empty()) return d.path();
+  const jobspec::KnownDataset* known = jobspec::FindKnownDataset(d.name());
+  return known == nullptr
+             ? "(none)"
+             : absl::StrCat(known->default_path,
+                            " (built in; a worker's --dataset-root moves it)");
+}
+
+std::string Fidelity(const v1::MultiFidelitySpec& mf) {
+  std::string text = Short(v1::MultiFidelityMethod_descriptor(), mf.method());
+  if (mf.method() != v1::MULTI_FIDELITY_METHOD_NONE) {
+    absl::StrAppendFormat(
+        &text, " on %s, %g to %g, η %d, promotions %s",
+        Short(v1::FidelityResource_descriptor(), mf.resource()),
+        mf.min_resource(), mf.max_resource(), mf.reduction_factor(),
+        mf.continue_promotions() ? "continue training" : "train from scratch");
+  }
+  if (mf.median_stopping()) {
+    absl::StrAppend(&text, "; median stopping after ", mf.median_grace_epochs(),
+                    " epoch(s)");
+  }
+  return text;
+}
+
 }  // namespace
 
 absl::Status ValidateCommand(const std::string& spec_path, OutputFormat format,
                              std::ostream& out) {
-  absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(spec_path);
+  absl::StatusOr<v1::JobSpec> spec =
+      jobspec::LoadJobSpec(spec_path, ReadDatasetFiles());
   if (!spec.ok()) return spec.status();
   if (format == OutputFormat::kJson) {
     PrintJson(ToJson(*spec), out);
     return absl::OkStatus();
   }
   const auto& d = spec->dataset();
-  std::vector<std::string> objectives;
-  for (const auto& o : spec->objectives()) {
-    objectives.push_back(Short(v1::Metric_descriptor(), o.metric()));
-  }
-  out << spec_path << ": valid\n"
-      << absl::StrFormat("  job         %s (%s)\n", spec->name(),
-                         Short(v1::SearchMode_descriptor(), spec->mode()))
-      << absl::StrFormat(
-             "  dataset     %s, %dx%dx%d, %d classes, %g held out "
-             "for validation\n",
-             d.name(), d.shape().channels(), d.shape().height(),
-             d.shape().width(), d.num_classes(), d.validation_fraction())
-      << absl::StrFormat("  strategy    %s\n", StrategyName(spec->strategy()))
-      << absl::StrFormat("  objectives  %s\n", absl::StrJoin(objectives, ", "))
-      << absl::StrFormat(
-             "  budget      %d trials%s\n", spec->budget().max_trials(),
-             spec->budget().max_wall_seconds() > 0
-                 ? absl::StrFormat(" or %d s of wall time, whichever first",
-                                   spec->budget().max_wall_seconds())
-                 : "")
-      << absl::StrFormat(
-             "  recipe      %s, lr %g, %d epochs, batch %d\n",
-             Short(v1::Optimizer_descriptor(), spec->recipe().optimizer()),
-             spec->recipe().learning_rate(), spec->recipe().epochs(),
-             spec->recipe().batch_size())
-      << absl::StrFormat("  fidelity    %s\n",
-                         Short(v1::MultiFidelityMethod_descriptor(),
-                               spec->multi_fidelity().method()));
-  if (spec->constraints().max_params() > 0) {
-    out << absl::StrFormat("  constraint  params ≤ %d\n",
-                           spec->constraints().max_params());
-  }
-  if (spec->constraints().max_macs() > 0) {
-    out << absl::StrFormat("  constraint  MACs ≤ %d\n",
-                           spec->constraints().max_macs());
-  }
+  const auto& r = spec->recipe();
+  const auto& b = spec->budget();
+  auto line = [&](absl::string_view label, absl::string_view text) {
+    out << absl::StrFormat("  %-11s %s\n", label, text);
+  };
+  out << spec_path << ": valid, with every default applied\n";
+  line("job",
+       absl::StrFormat("%s (%s), seed %d, %s", spec->name(),
+                       Short(v1::SearchMode_descriptor(), spec->mode()),
+                       spec->seed(),
+                       spec->max_parallel() > 0
+                           ? absl::StrCat("at most ", spec->max_parallel(),
+                                          " trials at once")
+                           : "as many trials at once as workers take"));
+  line("dataset",
+       absl::StrFormat("%s, %dx%dx%d, %d classes, %s", d.name(),
+                       d.shape().channels(), d.shape().height(),
+                       d.shape().width(), d.num_classes(),
+                       Short(v1::DatasetFormat_descriptor(), d.format())));
+  line("data path", DataLocation(d));
+  line("validation",
+       absl::StrFormat(
+           "%g of the training files held out; training on %s, validating "
+           "on %s",
+           d.validation_fraction(),
+           d.train_subset() > 0 ? absl::StrCat(d.train_subset(), " examples")
+                                : "all",
+           d.validation_subset() > 0
+               ? absl::StrCat(d.validation_subset(), " examples")
+               : "all"));
+  line("strategy", StrategyName(spec->strategy()));
+  line("objectives", Objectives(*spec));
+  line("constraints", Constraints(spec->constraints()));
+  line("budget",
+       absl::StrFormat(
+           "%d trials%s; the job fails after %d failed trials", b.max_trials(),
+           b.max_wall_seconds() > 0
+               ? absl::StrFormat(" or %d s of wall time, whichever first",
+                                 b.max_wall_seconds())
+               : ", no wall-time limit",
+           b.max_failed_trials()));
+  line("recipe",
+       absl::StrFormat(
+           "%s, lr %g (%s, warm-up %g epochs), momentum %g%s, weight decay "
+           "%g, batch %d, %d epochs",
+           Short(v1::Optimizer_descriptor(), r.optimizer()), r.learning_rate(),
+           Short(v1::LrSchedule_descriptor(), r.schedule()), r.warmup_epochs(),
+           r.momentum(), r.nesterov() ? " (nesterov)" : "", r.weight_decay(),
+           r.batch_size(), r.epochs()));
+  line("",
+       absl::StrFormat(
+           "augmentation %s, label smoothing %g, mixed precision %s, "
+           "fine-tune lr × %g, %s",
+           OnOff(r.augment()), r.label_smoothing(), OnOff(r.mixed_precision()),
+           r.finetune_lr_scale(),
+           r.max_trial_seconds() > 0
+               ? absl::StrCat("a trial stops at ", r.max_trial_seconds(), " s")
+               : "no per-trial time limit"));
+  line("fidelity", Fidelity(spec->multi_fidelity()));
+  line("export",
+       absl::StrFormat("the best %d of the front%s", spec->export_().top_k(),
+                       spec->export_().evaluate_test_split()
+                           ? ", scored on the test split"
+                           : ""));
   return absl::OkStatus();
 }
 
@@ -100,7 +187,8 @@ absl::Status SampleCommand(const std::string& spec_path, int count,
     return absl::InvalidArgumentError(
         absl::StrCat("--count: ", count, " is outside [1, 100000]"));
   }
-  absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(spec_path);
+  absl::StatusOr<v1::JobSpec> spec =
+      jobspec::LoadJobSpec(spec_path, ReadDatasetFiles());
   if (!spec.ok()) return spec.status();
   auto sampler =
       genome::GenomeSampler::Create({.scope = jobspec::ScopeOf(*spec)});
@@ -138,7 +226,7 @@ absl::Status SampleCommand(const std::string& spec_path, int count,
 
 absl::Status CostCommand(const std::string& genome_path, int channels,
                          int height, int width, int num_classes,
-                         std::ostream& out) {
+                         OutputFormat format, std::ostream& out) {
   v1::Genome genome;
   if (absl::Status s = LoadYamlFile(genome_path, &genome); !s.ok()) return s;
   const genome::InputSpec input{.channels = channels,
@@ -150,6 +238,33 @@ absl::Status CostCommand(const std::string& genome_path, int channels,
   if (!cost.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(genome_path, ": ", cost.status().message()));
+  }
+  if (format == OutputFormat::kJson) {
+    nlohmann::json json = {
+        {"genome", genome::GenomeHash(genome)},
+        {"input",
+         {{"channels", channels}, {"height", height}, {"width", width}}},
+        {"num_classes", num_classes},
+        {"params", cost->params},
+        {"params_exact", cost->exact},
+        {"macs", cost->macs},
+        {"layers", nlohmann::json::array()},
+        {"channel_groups", nlohmann::json::array()}};
+    for (const auto& layer : cost->layers) {
+      json["layers"].push_back({{"name", layer.name},
+                                {"params", layer.params},
+                                {"macs", layer.macs}});
+    }
+    for (const auto& group : genome::ChannelGroups(genome.arch())) {
+      const double ratio = genome::KeepRatioOf(genome.pruning(), group.name);
+      json["channel_groups"].push_back(
+          {{"name", group.name},
+           {"channels", group.channels},
+           {"keep_ratio", ratio},
+           {"kept", genome::KeptChannels(group.channels, ratio)}});
+    }
+    PrintJson(json, out);
+    return absl::OkStatus();
   }
   out << absl::StrFormat("genome   %s\n", genome::GenomeHash(genome))
       << absl::StrFormat("input    %dx%dx%d, %d classes\n", channels, height,

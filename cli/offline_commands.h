@@ -29,10 +29,10 @@ absl::Status SampleCommand(const std::string& spec_path, int count,
 
 // Validates a genome file (YAML or JSON) and prints its hash, channel groups
 // and per-layer analytic cost for an input of `channels`×`height`×`width`
-// and `num_classes` classes.
+// and `num_classes` classes; as JSON, the same with every layer and group.
 absl::Status CostCommand(const std::string& genome_path, int channels,
                          int height, int width, int num_classes,
-                         std::ostream& out);
+                         OutputFormat format, std::ostream& out);
 
 }  // namespace nasprune::cli
 

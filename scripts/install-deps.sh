@@ -17,7 +17,7 @@ packages=(
   protobuf-compiler
   # Libraries.
   libabsl-dev libtorch-dev libhiredis-dev libcivetweb-dev libyaml-cpp-dev
-  libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev
+  libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libstb-dev
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev
   # Services started by integration tests.

@@ -2,6 +2,7 @@
 // and nowhere else.
 //
 //   nasprune-worker evaluate --genome G.yaml [--dataset fashion-mnist]
+//       [--dataset-path DIR --format idx --shape 1x28x28 --classes 10]
 //       [--epochs N] [--subset N] [--export model.pt] [--test] ...
 // runs the whole evaluation pipeline once and prints the EvaluationResult as
 // JSON on stdout (progress goes to stderr).
@@ -14,6 +15,7 @@
 // Exit status: 0 success, 1 evaluation failure or serving error, 2 bad input
 // or usage.
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -83,8 +85,8 @@ struct ServeFlags {
 
 struct EvaluateFlags {
   std::string genome_path, dataset = "fashion-mnist", dataset_path, export_path,
-                           optimizer;
-  int epochs = 0, batch_size = 0;
+                           optimizer, format, shape;
+  int epochs = 0, batch_size = 0, classes = 0;
   int64_t subset = 0, validation_subset = 0;
   double learning_rate = 0;
   uint64_t seed = 0;
@@ -166,6 +168,30 @@ int Evaluate(const EvaluateFlags& flags, const EngineFlags& engine) {
   spec.set_name("evaluate");
   spec.mutable_dataset()->set_name(flags.dataset);
   spec.mutable_dataset()->set_path(flags.dataset_path);
+  spec.mutable_dataset()->set_num_classes(flags.classes);
+  if (!flags.format.empty()) {
+    nasprune::v1::DatasetFormat format;
+    if (!nasprune::v1::DatasetFormat_Parse(
+            "DATASET_FORMAT_" + absl::AsciiStrToUpper(flags.format), &format)) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--format: \"", flags.format, "\" is not idx or cifar10_binary")));
+    }
+    spec.mutable_dataset()->set_format(format);
+  }
+  if (!flags.shape.empty()) {
+    int c = 0, h = 0, w = 0;
+    char extra = 0;
+    if (std::sscanf(flags.shape.c_str(), "%dx%dx%d%c", &c, &h, &w, &extra) !=
+        3) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--shape: \"", flags.shape,
+                       "\" is not CxHxW (for example 3x32x32)")));
+    }
+    auto* shape = spec.mutable_dataset()->mutable_shape();
+    shape->set_channels(c);
+    shape->set_height(h);
+    shape->set_width(w);
+  }
   spec.mutable_dataset()->set_train_subset(flags.subset);
   spec.mutable_dataset()->set_validation_subset(flags.validation_subset);
   auto* recipe = spec.mutable_recipe();
@@ -264,6 +290,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   evaluate->add_option("--dataset-path", e.dataset_path,
                        "Directory of the data set files");
+  evaluate->add_option("--format", e.format,
+                       "With a data set that is not built in: idx or "
+                       "cifar10_binary (nasprune data check tells)");
+  evaluate->add_option("--shape", e.shape,
+                       "With a data set that is not built in: CxHxW");
+  evaluate->add_option("--classes", e.classes,
+                       "With a data set that is not built in: class count");
   evaluate->add_option("--epochs", e.epochs, "Training epochs (default 10)");
   evaluate->add_option("--subset", e.subset, "Training examples (0 = all)");
   evaluate->add_option("--validation-subset", e.validation_subset,

@@ -1,16 +1,20 @@
 #include "common/jobspec/job_spec.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/genome/default_space.h"
 #include "common/genome/validate.h"
 #include "common/jobspec/yaml_proto.h"
 #include "common/status/field_errors.h"
+#include "common/status/suggest.h"
 
 namespace nasprune::jobspec {
 namespace {
@@ -78,32 +82,70 @@ void ValidateDataset(const v1::DatasetSpec& d, FieldErrors* errors) {
   }
   const KnownDataset* known = FindKnownDataset(d.name());
   if (known == nullptr && d.path().empty()) {
+    std::vector<std::string> names;
+    for (const KnownDataset& k : kKnownDatasets) names.push_back(k.name);
     errors->Add("dataset.name",
                 absl::StrCat("\"", d.name(), "\" is not built in (",
-                             KnownNames(), "); give dataset.path for it"));
+                             KnownNames(), "); give dataset.path for it",
+                             DidYouMean(d.name(), names)));
   }
+  // Without a path an unknown name has no files, so its format, shape and
+  // classes are not checked (they would only repeat the problem).
+  const bool locatable = known != nullptr || !d.path().empty();
   if (!d.path().empty() && d.path().front() != '/') {
     errors->Add("dataset.path",
                 absl::StrCat("\"", d.path(),
                              "\" must be absolute (workers resolve it)"));
   }
-  if (d.format() == v1::DATASET_FORMAT_UNSPECIFIED) {
+  // The CLI fills format, shape and classes from the files themselves when
+  // it can read dataset.path (cli/dataset_probe.h).
+  constexpr absl::string_view kFromFiles =
+      " (nasprune validate and submit read it from the files when "
+      "dataset.path is readable where they run)";
+  if (!locatable) {
+    // Nothing more to check of the files' description.
+  } else if (d.format() == v1::DATASET_FORMAT_UNSPECIFIED) {
     errors->Add("dataset.format",
-                "must be set for a data set that is not built in");
+                absl::StrCat("must be set for a data set that is not built in",
+                             kFromFiles));
   } else {
     CheckEnum(v1::DatasetFormat_descriptor(), d.format(), "dataset.format",
               errors);
   }
   const auto& shape = d.shape();
-  if (!d.has_shape()) {
+  if (!locatable) {
+  } else if (!d.has_shape()) {
     errors->Add("dataset.shape",
-                "must be set for a data set that is not built in");
+                absl::StrCat("must be set for a data set that is not built in",
+                             kFromFiles));
   } else {
     errors->CheckRange("dataset.shape.channels", shape.channels(), 1, 16);
     errors->CheckRange("dataset.shape.height", shape.height(), 1, 1024);
     errors->CheckRange("dataset.shape.width", shape.width(), 1, 1024);
   }
-  errors->CheckRange("dataset.num_classes", d.num_classes(), 2, 100000);
+  // Both formats store a label as one byte.
+  if (!locatable) {
+  } else if (d.num_classes() == 0) {
+    errors->Add("dataset.num_classes",
+                absl::StrCat("must be set for a data set that is not built in",
+                             kFromFiles));
+  } else if (d.num_classes() > 256) {
+    errors->Add("dataset.num_classes",
+                absl::StrCat(d.num_classes(),
+                             " is over 256: IDX and CIFAR-10 files store each "
+                             "label in one byte"));
+  } else {
+    errors->CheckRange("dataset.num_classes", d.num_classes(), 2, 256);
+  }
+  if (known == nullptr && d.format() == v1::DATASET_FORMAT_CIFAR10_BINARY &&
+      d.has_shape() &&
+      (shape.channels() != 3 || shape.height() != 32 || shape.width() != 32)) {
+    errors->Add(
+        "dataset.shape",
+        absl::StrFormat("cifar10_binary records hold 3x32x32 images, "
+                        "not %dx%dx%d (use IDX for other shapes)",
+                        shape.channels(), shape.height(), shape.width()));
+  }
   if (known != nullptr) {
     if (d.format() != known->format && d.format() != 0) {
       errors->Add("dataset.format",
@@ -482,6 +524,12 @@ void ApplyJobDefaults(JobSpec* spec) {
 
 absl::Status ValidateJobSpec(const JobSpec& spec) {
   FieldErrors errors;
+  ValidateJobSpecInto(spec, &errors);
+  return errors.ToStatus();
+}
+
+void ValidateJobSpecInto(const JobSpec& spec, FieldErrors* errors_out) {
+  FieldErrors& errors = *errors_out;
   ValidateName(spec.name(), &errors);
   CheckEnum(v1::SearchMode_descriptor(), spec.mode(), "mode", &errors);
   ValidateDataset(spec.dataset(), &errors);
@@ -519,7 +567,6 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
   ValidateMultiFidelity(spec, &errors);
   errors.CheckRange("max_parallel", spec.max_parallel(), 0, 100000);
   errors.CheckRange("export.top_k", spec.export_().top_k(), 0, 1000);
-  return errors.ToStatus();
 }
 
 absl::StatusOr<JobSpec> PrepareJobSpec(JobSpec spec) {
@@ -530,17 +577,66 @@ absl::StatusOr<JobSpec> PrepareJobSpec(JobSpec spec) {
   return spec;
 }
 
-absl::StatusOr<JobSpec> LoadJobSpec(const std::string& path) {
+absl::StatusOr<JobSpec> LoadJobSpec(const std::string& path,
+                                    const LoadOptions& options) {
+  absl::StatusOr<std::string> text = ReadTextFile(path);
+  if (!text.ok()) return text.status();
   JobSpec spec;
-  if (absl::Status status = LoadYamlFile(path, &spec); !status.ok()) {
-    return status;
+  const ParseReport report = ParseYamlKeepGoing(*text, path, &spec);
+  struct Line {
+    TextPosition at;
+    std::string text;
+  };
+  std::vector<Line> lines;
+  for (const ParseProblem& p : report.problems) lines.push_back({p.at, p.text});
+  if (!report.syntax_ok) return absl::InvalidArgumentError(lines[0].text);
+
+  // What was well-formed is checked too, so one run reports everything; a
+  // value already reported as malformed is not reported again as missing.
+  FieldErrors semantic;
+  if (options.complete_dataset) {
+    options.complete_dataset(spec.mutable_dataset(), &semantic);
   }
-  absl::StatusOr<JobSpec> prepared = PrepareJobSpec(std::move(spec));
-  if (!prepared.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", prepared.status().message()));
+  ApplyJobDefaults(&spec);
+  ValidateJobSpecInto(spec, &semantic);
+  // A malformed value hides what follows from it: problems of the fields
+  // under it, of its list entry ("objectives[0].target" when
+  // "objectives[0].metric" was malformed) and of the fields that hold it.
+  auto within = [](absl::string_view field, absl::string_view scope) {
+    return absl::StartsWith(field, scope) &&
+           (field.size() == scope.size() || field[scope.size()] == '.' ||
+            field[scope.size()] == '[');
+  };
+  auto reported = [&](const std::string& field) {
+    for (const ParseProblem& p : report.problems) {
+      if (p.path.empty()) continue;
+      const size_t entry_end = p.path.rfind(']');
+      const absl::string_view scope =
+          entry_end == std::string::npos
+              ? absl::string_view(p.path)
+              : absl::string_view(p.path).substr(0, entry_end + 1);
+      if (within(field, scope) || within(p.path, field)) return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i < semantic.errors().size(); ++i) {
+    const std::string& field = semantic.paths()[i];
+    if (reported(field)) continue;
+    const TextPosition at = report.PositionOf(field);
+    lines.push_back(
+        {at, absl::StrCat(Where(path, at), ": ", semantic.errors()[i])});
   }
-  return prepared;
+  if (lines.empty()) return spec;
+  // In the order of the file; problems of fields it does not set last.
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const Line& a, const Line& b) {
+                     const int la = a.at.line > 0 ? a.at.line : INT_MAX;
+                     const int lb = b.at.line > 0 ? b.at.line : INT_MAX;
+                     return la != lb ? la < lb : a.at.column < b.at.column;
+                   });
+  std::vector<std::string> texts;
+  for (Line& line : lines) texts.push_back(std::move(line.text));
+  return absl::InvalidArgumentError(absl::StrJoin(texts, "\n"));
 }
 
 }  // namespace nasprune::jobspec

@@ -6,6 +6,7 @@
 // the CLI runs LoadJobSpec on files, so a user sees the same errors before
 // anything is sent.
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -13,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "common/genome/network_plan.h"
 #include "common/genome/search_scope.h"
+#include "common/status/field_errors.h"
 #include "nasprune/v1/job.pb.h"
 
 namespace nasprune::jobspec {
@@ -47,14 +49,31 @@ void ApplyJobDefaults(nasprune::v1::JobSpec* spec);
 // Checks a spec whose defaults were applied. OK, or INVALID_ARGUMENT listing
 // every problem as "<field path>: <problem and allowed range>".
 absl::Status ValidateJobSpec(const nasprune::v1::JobSpec& spec);
+// The same checks, each problem recorded in `errors` with its field path.
+void ValidateJobSpecInto(const nasprune::v1::JobSpec& spec,
+                         FieldErrors* errors);
 
 // ApplyJobDefaults then ValidateJobSpec.
 absl::StatusOr<nasprune::v1::JobSpec> PrepareJobSpec(
     nasprune::v1::JobSpec spec);
 
-// Reads a YAML or JSON file (yaml_proto.h), then PrepareJobSpec. Errors are
-// prefixed with the path.
-absl::StatusOr<nasprune::v1::JobSpec> LoadJobSpec(const std::string& path);
+struct LoadOptions {
+  // Called on the parsed spec before defaults are applied, to fill what the
+  // data set's own files tell and to record where they disagree with the
+  // spec (as "dataset.<field>" errors). The CLI reads IDX headers and labels
+  // with it (cli/dataset_probe.h); the controller has no such hook.
+  std::function<void(nasprune::v1::DatasetSpec*, FieldErrors*)>
+      complete_dataset;
+};
+
+// Reads a YAML or JSON file (yaml_proto.h), then PrepareJobSpec. Every
+// problem of the file is reported in one INVALID_ARGUMENT, one per line in
+// the order of the file, each as "<path>:<line>:<column>: <field>: <problem>"
+// (without line and column for a field the file does not set): malformed
+// values, unknown fields and what the checks of a whole spec find in the
+// rest. A YAML syntax error or binary input is reported alone.
+absl::StatusOr<nasprune::v1::JobSpec> LoadJobSpec(
+    const std::string& path, const LoadOptions& options = {});
 
 }  // namespace nasprune::jobspec
 

@@ -15,10 +15,12 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/field_errors.h"
+#include "common/status/suggest.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -39,22 +41,6 @@ std::string EnumPrefix(const EnumDescriptor* type) {
   }
   out.push_back('_');
   return out;
-}
-
-size_t EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 void AppendJsonString(absl::string_view s, std::string* out) {
@@ -114,14 +100,16 @@ class YamlToJson {
     for (const auto& entry : node) {
       const std::string key =
           entry.first.IsScalar() ? entry.first.Scalar() : "";
-      const std::string field_path = FieldPath(path, key);
       const FieldDescriptor* field = FindField(descriptor, key);
       if (field == nullptr) {
-        Error(entry.first, field_path, UnknownFieldMessage(descriptor, key));
+        Error(entry.first, FieldPath(path, key),
+              UnknownFieldMessage(descriptor, key));
         continue;
       }
+      const std::string field_path = FieldPath(path, field->name());
+      Mark(entry.first, field_path);
       if (!seen.insert(field->number()).second) {
-        Error(entry.first, field_path, "set more than once");
+        Error(entry.first, FieldPath(path, key), "set more than once");
         continue;
       }
       if (const auto* oneof = field->real_containing_oneof();
@@ -129,7 +117,7 @@ class YamlToJson {
         const auto [it, inserted] = oneofs.emplace(oneof, field->name());
         if (!inserted) {
           Error(
-              entry.first, field_path,
+              entry.first, FieldPath(path, key),
               absl::StrCat("only one of ", OneofNames(oneof), " may be set; \"",
                            it->second, "\" is set already"));
           continue;
@@ -153,12 +141,20 @@ class YamlToJson {
         json.push_back('[');
         for (size_t i = 0; i < value.size(); ++i) {
           if (i > 0) json.push_back(',');
-          Value(value[i], field, IndexPath(field_path, static_cast<int64_t>(i)),
-                &json);
+          const std::string element_path =
+              IndexPath(field_path, static_cast<int64_t>(i));
+          Mark(value[i], element_path);
+          if (value[i].IsNull()) {
+            // `[a,, b]` and a bare `-` both read as an empty entry.
+            Error(value[i], element_path,
+                  "an empty entry (two commas in a row, or a '-' with "
+                  "nothing after it)");
+          }
+          Value(value[i], field, element_path, &json);
         }
         json.push_back(']');
-      } else {
-        Value(value, field, field_path, &json);
+      } else if (!Value(value, field, field_path, &json)) {
+        continue;  // The problem is recorded; the field stays unset.
       }
       if (!first) out->push_back(',');
       first = false;
@@ -169,7 +165,7 @@ class YamlToJson {
     out->push_back('}');
   }
 
-  const std::vector<std::string>& errors() const { return errors_; }
+  bool has_errors() const { return !errors_.empty(); }
 
  private:
   void Map(const YAML::Node& node, const FieldDescriptor* field,
@@ -198,17 +194,21 @@ class YamlToJson {
   }
 
   // One value of a singular field or one element of a repeated one.
-  void Value(const YAML::Node& node, const FieldDescriptor* field,
+  // Appends a placeholder and returns false when the value is not one the
+  // field can hold (the problem is recorded).
+  bool Value(const YAML::Node& node, const FieldDescriptor* field,
              const std::string& path, std::string* out) {
+    const size_t errors_before = errors_.size();
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Message(node, field->message_type(), path, out);
-      return;
+      return true;  // Its own problems leave its other fields in place.
     }
     if (!node.IsScalar()) {
       Error(node, path,
             absl::StrCat("expected a single value, got ", Kind(node)));
-      out->append("null");
-      return;
+      out->append(field->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "\"\""
+                                                                       : "0");
+      return false;
     }
     const std::string& text = node.Scalar();
     switch (field->cpp_type()) {
@@ -272,6 +272,7 @@ class YamlToJson {
       case FieldDescriptor::CPPTYPE_MESSAGE:
         break;  // Handled above.
     }
+    return errors_.size() == errors_before;
   }
 
   void Integer(const YAML::Node& node, const std::string& text,
@@ -323,7 +324,7 @@ class YamlToJson {
       }
       Error(node, path,
             absl::StrCat("\"", text, "\" is not one of ",
-                         absl::StrJoin(names, ", ")));
+                         absl::StrJoin(names, ", "), DidYouMean(text, names)));
       out->append("0");
       return;
     }
@@ -341,19 +342,11 @@ class YamlToJson {
 
   static std::string UnknownFieldMessage(const Descriptor* descriptor,
                                          const std::string& key) {
-    std::string best;
-    size_t best_distance = 3;  // Suggest only close matches.
     std::vector<std::string> names;
     for (int i = 0; i < descriptor->field_count(); ++i) {
-      const std::string& name = descriptor->field(i)->name();
-      names.push_back(name);
-      const size_t d = EditDistance(absl::AsciiStrToLower(key), name);
-      if (d < best_distance) {
-        best_distance = d;
-        best = name;
-      }
+      names.push_back(descriptor->field(i)->name());
     }
-    if (!best.empty()) {
+    if (const std::string best = ClosestMatch(key, names); !best.empty()) {
       return absl::StrCat("unknown field; did you mean \"", best, "\"?");
     }
     return absl::StrCat("unknown field; ", descriptor->name(), " has ",
@@ -376,22 +369,127 @@ class YamlToJson {
     return absl::StrCat("\"", node.Scalar(), "\"");
   }
 
+  void Mark(const YAML::Node& node, const std::string& path) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.line >= 0) {
+      positions_.emplace(path, TextPosition{mark.line + 1, mark.column + 1});
+    }
+  }
+
   void Error(const YAML::Node& node, const std::string& path,
              absl::string_view message) {
     const YAML::Mark mark = node.Mark();
-    std::string where(source_);
-    if (mark.line >= 0) {
-      absl::StrAppend(&where, ":", mark.line + 1, ":", mark.column + 1);
-    }
-    errors_.push_back(absl::StrCat(where, ": ", path.empty() ? "" : path,
-                                   path.empty() ? "" : ": ", message));
+    ParseProblem problem{.path = path};
+    if (mark.line >= 0) problem.at = {mark.line + 1, mark.column + 1};
+    problem.text =
+        absl::StrCat(Where(source_, problem.at), ": ", path.empty() ? "" : path,
+                     path.empty() ? "" : ": ", message);
+    errors_.push_back(std::move(problem));
   }
 
+ public:
+  std::vector<ParseProblem> TakeErrors() { return std::move(errors_); }
+  std::map<std::string, TextPosition> TakePositions() {
+    return std::move(positions_);
+  }
+
+ private:
   std::string source_;
-  std::vector<std::string> errors_;
+  std::vector<ParseProblem> errors_;
+  std::map<std::string, TextPosition> positions_;
 };
 
+// Why `text` is not a text file, or "" when it is one.
+std::string BinaryProblem(absl::string_view text) {
+  if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
+    return absl::StrCat("is a binary file (a NUL byte at offset ", nul,
+                        "), not YAML or JSON text");
+  }
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = text[i];
+    size_t length = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    }
+    if (!valid) {
+      return absl::StrCat("is not UTF-8 text (byte 0x",
+                          absl::Hex(c, absl::kZeroPad2), " at offset ", i,
+                          "); a job spec is YAML or JSON text");
+    }
+    i += length;
+  }
+  return "";
+}
+
+// The first tab in a line's indentation at or before `last_line` (1-based),
+// or a position with line 0.
+TextPosition IndentationTab(absl::string_view text, int last_line) {
+  int line = 1;
+  size_t start = 0;
+  while (start <= text.size() && line <= last_line) {
+    size_t end = text.find('\n', start);
+    if (end == absl::string_view::npos) end = text.size();
+    for (size_t i = start; i < end; ++i) {
+      if (text[i] == '\t') return {line, static_cast<int>(i - start) + 1};
+      if (text[i] != ' ') break;
+    }
+    start = end + 1;
+    ++line;
+  }
+  return {};
+}
+
+// yaml-cpp's message, with what usually causes it.
+ParseProblem SyntaxProblem(absl::string_view text, absl::string_view source,
+                           const YAML::ParserException& e) {
+  TextPosition at{e.mark.line + 1, e.mark.column + 1};
+  if (const TextPosition tab = IndentationTab(text, at.line); tab.line > 0) {
+    return {.at = tab,
+            .text = absl::StrCat(Where(source, tab),
+                                 ": a tab in the indentation; YAML indents "
+                                 "with spaces only")};
+  }
+  std::string cause;
+  if (e.msg == YAML::ErrorMsg::MAP_VALUE ||
+      e.msg == YAML::ErrorMsg::END_OF_MAP) {
+    cause =
+        "a 'key: value' where none can start: indent this line like the "
+        "other keys of its mapping, or quote a value that holds ': '";
+  } else if (e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
+             e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW ||
+             e.msg == YAML::ErrorMsg::FLOW_END) {
+    cause =
+        "a '{' or '[' that is not closed, or entries without a comma "
+        "between them";
+  } else if (absl::StartsWith(e.msg, YAML::ErrorMsg::INVALID_ESCAPE)) {
+    cause =
+        "a backslash escape YAML does not know inside double quotes; use "
+        "single quotes, or write the backslash twice";
+  } else if (e.msg == YAML::ErrorMsg::BLOCK_ENTRY) {
+    cause =
+        "a '- ' list entry where a list cannot start: check its "
+        "indentation";
+  } else if (e.msg == YAML::ErrorMsg::END_OF_SEQ) {
+    cause = "a list entry at the wrong indentation";
+  }
+  std::string message = cause.empty()
+                            ? absl::StrCat("not valid YAML or JSON: ", e.msg)
+                            : absl::StrCat(cause, " (YAML: ", e.msg, ")");
+  return {.at = at, .text = absl::StrCat(Where(source, at), ": ", message)};
+}
+
 }  // namespace
+
+std::string Where(absl::string_view source, TextPosition at) {
+  if (at.line <= 0) return std::string(source);
+  return absl::StrCat(source, ":", at.line, ":", at.column);
+}
 
 std::string ShortEnumName(const EnumValueDescriptor* value) {
   const std::string prefix = EnumPrefix(value->type());
@@ -400,37 +498,64 @@ std::string ShortEnumName(const EnumValueDescriptor* value) {
   return absl::AsciiStrToLower(name);
 }
 
-absl::Status ParseYamlToMessage(absl::string_view text,
-                                absl::string_view source,
-                                google::protobuf::Message* message) {
+TextPosition ParseReport::PositionOf(absl::string_view path) const {
+  std::string p(path);
+  while (true) {
+    if (auto it = positions.find(p); it != positions.end()) return it->second;
+    const size_t cut = p.find_last_of(".[");
+    if (cut == std::string::npos || cut == 0) return {};
+    p.resize(cut);
+  }
+}
+
+ParseReport ParseYamlKeepGoing(absl::string_view text, absl::string_view source,
+                               google::protobuf::Message* message) {
   message->Clear();
+  ParseReport report;
+  if (std::string binary = BinaryProblem(text); !binary.empty()) {
+    report.problems.push_back({.text = absl::StrCat(source, ": ", binary)});
+    return report;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", e.mark.line + 1, ":", e.mark.column + 1,
-                     ": not valid YAML or JSON: ", e.msg));
+    report.problems.push_back(SyntaxProblem(text, source, e));
+    return report;
   }
+  report.syntax_ok = true;
   if (!root.IsDefined() || root.IsNull()) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": is empty"));
+    report.problems.push_back({.text = absl::StrCat(source, ": is empty")});
+    return report;
   }
   YamlToJson converter(source);
   std::string json;
   converter.Message(root, message->GetDescriptor(), "", &json);
-  if (!converter.errors().empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(converter.errors(), "\n"));
-  }
+  report.problems = converter.TakeErrors();
+  report.positions = converter.TakePositions();
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status =
       google::protobuf::util::JsonStringToMessage(json, message, options);
   if (!status.ok()) {
     message->Clear();
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": ", std::string(status.message())));
+    if (report.problems.empty()) {
+      report.problems.push_back(
+          {.text = absl::StrCat(source, ": ", std::string(status.message()))});
+    }
   }
-  return absl::OkStatus();
+  return report;
+}
+
+absl::Status ParseYamlToMessage(absl::string_view text,
+                                absl::string_view source,
+                                google::protobuf::Message* message) {
+  ParseReport report = ParseYamlKeepGoing(text, source, message);
+  if (report.problems.empty()) return absl::OkStatus();
+  message->Clear();
+  std::vector<std::string> lines;
+  for (const ParseProblem& p : report.problems) lines.push_back(p.text);
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
 }
 
 absl::StatusOr<std::string> ReadTextFile(const std::string& path,

@@ -14,7 +14,9 @@
 // An empty value (`key:` or `key: null`) leaves a scalar field unset and sets
 // a message field to an empty message (`random:` selects random search).
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,9 +25,48 @@
 
 namespace nasprune {
 
+// A place in the text, 1-based; line 0 when unknown.
+struct TextPosition {
+  int line = 0;
+  int column = 0;
+};
+
+// "<source>:<line>:<column>", or "<source>" when the position is unknown.
+std::string Where(absl::string_view source, TextPosition at);
+
+// One problem of a parsed text: the field path of the value ("" for the
+// document), where it is, and the whole message ("job.yaml:4:23:
+// objectives[0].metric: \"acuracy\" is not one of ...").
+struct ParseProblem {
+  std::string path;
+  TextPosition at;
+  std::string text;
+};
+
+// Everything a parse found, for callers that go on checking what was
+// well-formed (`nasprune validate` reports every problem in one run).
+struct ParseReport {
+  // False when the text is not YAML at all (binary, or a syntax error: then
+  // `problems` holds that one error and the message is empty).
+  bool syntax_ok = false;
+  std::vector<ParseProblem> problems;
+  // Where each field path seen starts ("dataset.name", "objectives[0]").
+  std::map<std::string, TextPosition> positions;
+
+  // The position of `path` or of its nearest enclosing field with one.
+  TextPosition PositionOf(absl::string_view path) const;
+};
+
+// Parses `text` into `message` (cleared first), keeping every value that is
+// well-formed: a value of the wrong type or an unknown field is recorded and
+// left out (list entries get the field's zero value).
+ParseReport ParseYamlKeepGoing(absl::string_view text, absl::string_view source,
+                               google::protobuf::Message* message);
+
 // Parses `text` into `message` (which is cleared first). `source` names the
 // text in errors (a file path, or "<stdin>"). INVALID_ARGUMENT with every
-// problem found; `message` is left cleared on error.
+// problem found, one per line; `message` is left cleared on error. Binary
+// input (a NUL byte, or bytes that are not UTF-8) is reported as such.
 absl::Status ParseYamlToMessage(absl::string_view text,
                                 absl::string_view source,
                                 google::protobuf::Message* message);

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
+#include <vector>
 
 namespace nasprune {
 
@@ -36,6 +38,15 @@ class Rng {
   template <typename T>
   const T& Pick(std::span<const T> items) {
     return items[Uniform(items.size())];
+  }
+
+  // Shuffles `items` in place (Fisher-Yates): the same order on every
+  // platform for the same seed, unlike std::shuffle.
+  template <typename T>
+  void Shuffle(std::vector<T>& items) {
+    for (size_t i = items.size(); i > 1; --i) {
+      std::swap(items[i - 1], items[Uniform(i)]);
+    }
   }
 
   State state() const { return state_; }

@@ -16,6 +16,7 @@ std::string Interval(absl::string_view lo, absl::string_view hi) {
 }  // namespace
 
 void FieldErrors::Add(absl::string_view path, absl::string_view message) {
+  paths_.emplace_back(path);
   errors_.push_back(path.empty() ? std::string(message)
                                  : absl::StrCat(path, ": ", message));
 }

@@ -43,6 +43,8 @@ class FieldErrors {
 
   bool ok() const { return errors_.empty(); }
   const std::vector<std::string>& errors() const { return errors_; }
+  // The field path of each error, in the same order.
+  const std::vector<std::string>& paths() const { return paths_; }
 
   // OK when nothing was recorded; otherwise INVALID_ARGUMENT whose message is
   // every error in the order recorded, joined by "; ".
@@ -50,6 +52,7 @@ class FieldErrors {
 
  private:
   std::vector<std::string> errors_;
+  std::vector<std::string> paths_;
 };
 
 // "<base>.<field>" or "<field>" when base is empty.

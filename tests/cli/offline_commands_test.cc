@@ -67,9 +67,9 @@ TEST(SampleCommand, RejectsABadCount) {
 
 TEST(CostCommand, PrintsHandCheckedTotalsAndGroups) {
   std::ostringstream out;
-  ASSERT_TRUE(
-      CostCommand("examples/genomes/mbconv-small.yaml", 1, 28, 28, 10, out)
-          .ok());
+  ASSERT_TRUE(CostCommand("examples/genomes/mbconv-small.yaml", 1, 28, 28, 10,
+                          OutputFormat::kTable, out)
+                  .ok());
   // The same genome as PrunedRichGenome in the genome tests: 8,794 params.
   EXPECT_NE(out.str().find("params   8794\n"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("MACs     852608\n"), std::string::npos);
@@ -79,7 +79,8 @@ TEST(CostCommand, PrintsHandCheckedTotalsAndGroups) {
 TEST(CostCommand, InvalidGenomeNamesFileAndField) {
   std::ostringstream out;
   const absl::Status status =
-      CostCommand("examples/genomes/mbconv-small.yaml", 0, 28, 28, 10, out);
+      CostCommand("examples/genomes/mbconv-small.yaml", 0, 28, 28, 10,
+                  OutputFormat::kTable, out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("mbconv-small.yaml: input.channels"),
             std::string::npos)

@@ -4,10 +4,16 @@
 // accepted as written and end SUCCEEDED with models exported, so an example
 // can never go stale against the code. An example on a data set this
 // machine does not have (CIFAR-10) must fail its trials with the error
-// that names the folder.
+// that names the folder. An example on the user's own data names a folder
+// that is not here: the test makes one of the shape and classes the spec
+// gives (IDX files of random images) and points the spec at it.
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -33,6 +39,44 @@ std::vector<std::string> ExampleSpecs() {
 bool Installed(const v1::DatasetSpec& dataset) {
   return !dataset.path().empty() ||
          std::filesystem::exists("/usr/share/datasets/" + dataset.name());
+}
+
+void BigEndian(uint32_t v, std::ofstream& out) {
+  for (int shift : {24, 16, 8, 0}) out.put(static_cast<char>(v >> shift));
+}
+
+// An IDX data set folder (training and test splits) of random images of the
+// spec's shape, each class brighter than the last so there is something to
+// learn.
+std::string MakeOwnData(const v1::DatasetSpec& d) {
+  const std::string dir =
+      absl::StrCat(std::filesystem::temp_directory_path().string(),
+                   "/nasprune_own_data_", getpid());
+  std::filesystem::create_directories(dir);
+  std::mt19937 random(7);
+  const int c = d.shape().channels(), h = d.shape().height(),
+            w = d.shape().width();
+  for (const auto& [prefix, count] :
+       {std::pair{"train", 600}, std::pair{"t10k", 100}}) {
+    std::ofstream images(absl::StrCat(dir, "/", prefix, "-images-idx3-ubyte"),
+                         std::ios::binary);
+    std::ofstream labels(absl::StrCat(dir, "/", prefix, "-labels-idx1-ubyte"),
+                         std::ios::binary);
+    BigEndian(c == 1 ? 0x00000803 : 0x00000804, images);
+    for (int v : {count, h, w}) BigEndian(v, images);
+    if (c != 1) BigEndian(c, images);
+    BigEndian(0x00000801, labels);
+    BigEndian(count, labels);
+    for (int n = 0; n < count; ++n) {
+      const int label = n % d.num_classes();
+      labels.put(static_cast<char>(label));
+      const int base = 200 * label / d.num_classes();
+      for (int i = 0; i < c * h * w; ++i) {
+        images.put(static_cast<char>(base + random() % 56));
+      }
+    }
+  }
+  return dir;
 }
 
 // The spec with the same search, fidelities and export, on a budget of
@@ -67,9 +111,15 @@ TEST(Examples, EveryExampleSpecRunsToSuccessOnAShrunkBudget) {
   const std::vector<std::string> paths = ExampleSpecs();
   ASSERT_GE(paths.size(), 5u);
   std::vector<std::pair<std::string, std::string>> jobs;  // Path, job id.
+  std::vector<std::string> made;
   for (const std::string& path : paths) {
     absl::StatusOr<v1::JobSpec> spec = jobspec::LoadJobSpec(path);
     ASSERT_TRUE(spec.ok()) << spec.status();
+    if (const std::string& data = spec->dataset().path();
+        !data.empty() && !std::filesystem::exists(data)) {
+      made.push_back(MakeOwnData(spec->dataset()));
+      spec->mutable_dataset()->set_path(made.back());
+    }
     absl::StatusOr<v1::JobStatus> job = cluster.Submit(Shrunk(*spec));
     ASSERT_TRUE(job.ok()) << path << ": " << job.status();
     jobs.emplace_back(path, job->job_id());
@@ -105,6 +155,9 @@ TEST(Examples, EveryExampleSpecRunsToSuccessOnAShrunkBudget) {
       EXPECT_FALSE(t.result().synthetic()) << t.trial_id();
     }
   }
+  EXPECT_EQ(made.size(), 1u) << "examples/own-data.yaml names a folder that "
+                                "is not on this machine";
+  for (const std::string& dir : made) std::filesystem::remove_all(dir);
 }
 
 }  // namespace

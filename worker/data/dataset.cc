@@ -78,9 +78,7 @@ Datasets LoadDatasets(const DataOptions& options) {
   // A fixed permutation of the training files: the tail is validation.
   std::vector<int64_t> order = Iota(train_files.count);
   Rng rng(kSplitSeed);
-  for (int64_t i = train_files.count - 1; i > 0; --i) {
-    std::swap(order[i], order[rng.Uniform(static_cast<uint64_t>(i) + 1)]);
-  }
+  rng.Shuffle(order);
   const int64_t validation_count = std::max<int64_t>(
       1, static_cast<int64_t>(options.validation_fraction * train_files.count));
   if (validation_count >= train_files.count) {

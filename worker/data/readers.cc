@@ -86,6 +86,21 @@ void CheckLabels(const std::string& path, const std::vector<int64_t>& labels,
   }
 }
 
+// The label of each record of a CIFAR-10 batch file's content.
+std::vector<int64_t> CifarLabels(const std::string& path,
+                                 const std::string& data) {
+  if (data.empty() || data.size() % kCifarRecord != 0) {
+    Fail(path, "size " + std::to_string(data.size()) +
+                   " is not a whole number of CIFAR-10 records (" +
+                   std::to_string(kCifarRecord) + " bytes each)");
+  }
+  const size_t records = data.size() / kCifarRecord;
+  std::vector<int64_t> labels(records);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  for (size_t r = 0; r < records; ++r) labels[r] = bytes[r * kCifarRecord];
+  return labels;
+}
+
 }  // namespace
 
 std::string ReadFileBytes(const std::string& path) {
@@ -137,11 +152,9 @@ ImageSet ReadIdx(const std::string& images_path, const std::string& labels_path,
   const std::string images = ReadFileBytes(images_path);
   const std::vector<uint32_t> dims =
       IdxDims(images_path, images, {kIdxImages3, kIdxImages4});
-  const std::string labels = ReadFileBytes(labels_path);
-  const std::vector<uint32_t> label_dims =
-      IdxDims(labels_path, labels, {kIdxLabels});
-  if (label_dims[0] != dims[0]) {
-    Fail(labels_path, "has " + std::to_string(label_dims[0]) + " labels but " +
+  std::vector<int64_t> labels = ReadIdxLabels(labels_path);
+  if (labels.size() != dims[0]) {
+    Fail(labels_path, "has " + std::to_string(labels.size()) + " labels but " +
                           images_path + " has " + std::to_string(dims[0]) +
                           " images");
   }
@@ -170,11 +183,62 @@ ImageSet ReadIdx(const std::string& images_path, const std::string& labels_path,
       }
     }
   }
-  set.labels.resize(set.count);
-  const auto* lab = reinterpret_cast<const uint8_t*>(labels.data()) + 8;
-  for (int64_t i = 0; i < set.count; ++i) set.labels[i] = lab[i];
+  set.labels = std::move(labels);
   if (num_classes > 0) CheckLabels(labels_path, set.labels, num_classes);
   return set;
+}
+
+std::vector<int64_t> ReadIdxLabels(const std::string& path) {
+  const std::string data = ReadFileBytes(path);
+  const std::vector<uint32_t> dims = IdxDims(path, data, {kIdxLabels});
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data()) + 8;
+  return std::vector<int64_t>(bytes, bytes + dims[0]);
+}
+
+IdxHeader ReadIdxImagesHeader(const std::string& path) {
+  unsigned char header[20] = {};
+  int read = 0;
+#ifdef NASPRUNE_HAVE_ZLIB
+  gzFile file = gzopen(path.c_str(), "rb");  // Reads raw files as they are.
+  if (file == nullptr) {
+    Fail(path, std::string("cannot open: ") + std::strerror(errno));
+  }
+  read = gzread(file, header, sizeof(header));
+  gzclose(file);
+#else
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail(path, std::string("cannot open: ") + std::strerror(errno));
+  in.read(reinterpret_cast<char*>(header), sizeof(header));
+  read = static_cast<int>(in.gcount());
+  if (read >= 2 && header[0] == 0x1f && header[1] == 0x8b) {
+    Fail(path, "is gzip-compressed but this build has no zlib; gunzip it");
+  }
+#endif
+  const std::string data(reinterpret_cast<const char*>(header),
+                         read > 0 ? read : 0);
+  if (data.size() < 4) Fail(path, "too short for an IDX header");
+  const uint32_t magic = BigEndian32(data, 0);
+  if (magic != kIdxImages3 && magic != kIdxImages4) {
+    Fail(path, "wrong magic number " + Hex(magic) + " (expected " +
+                   Hex(kIdxImages3) + " or " + Hex(kIdxImages4) + ")");
+  }
+  const size_t rank = magic & 0xff;
+  if (data.size() < 4 + 4 * rank) Fail(path, "truncated IDX header");
+  IdxHeader h;
+  h.count = BigEndian32(data, 4);
+  h.height = static_cast<int>(BigEndian32(data, 8));
+  h.width = static_cast<int>(BigEndian32(data, 12));
+  h.channels = rank == 4 ? static_cast<int>(BigEndian32(data, 16)) : 1;
+  return h;
+}
+
+std::vector<int64_t> ReadCifar10Labels(const std::vector<std::string>& paths) {
+  std::vector<int64_t> labels;
+  for (const std::string& path : paths) {
+    const std::vector<int64_t> batch = CifarLabels(path, ReadFileBytes(path));
+    labels.insert(labels.end(), batch.begin(), batch.end());
+  }
+  return labels;
 }
 
 ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes) {
@@ -185,15 +249,9 @@ ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes) {
   set.width = kCifarSide;
   for (const std::string& path : paths) {
     const std::string data = ReadFileBytes(path);
-    if (data.empty() || data.size() % kCifarRecord != 0) {
-      Fail(path, "size " + std::to_string(data.size()) +
-                     " is not a whole number of CIFAR-10 records (" +
-                     std::to_string(kCifarRecord) + " bytes each)");
-    }
-    const size_t records = data.size() / kCifarRecord;
-    std::vector<int64_t> labels(records);
+    const std::vector<int64_t> labels = CifarLabels(path, data);
+    const size_t records = labels.size();
     const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
-    for (size_t r = 0; r < records; ++r) labels[r] = bytes[r * kCifarRecord];
     CheckLabels(path, labels, num_classes);
     for (size_t r = 0; r < records; ++r) {
       const uint8_t* record = bytes + r * kCifarRecord + 1;

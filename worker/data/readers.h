@@ -32,6 +32,22 @@ std::string ReadFileBytes(const std::string& path);
 ImageSet ReadIdx(const std::string& images_path, const std::string& labels_path,
                  int num_classes);
 
+// An IDX images file's header alone (raw or gzip): the image count and shape,
+// without reading the pixels. Raises DataError.
+struct IdxHeader {
+  int64_t count = 0;
+  int channels = 0;
+  int height = 0;
+  int width = 0;
+};
+IdxHeader ReadIdxImagesHeader(const std::string& path);
+
+// The labels of an IDX label file. Raises DataError.
+std::vector<int64_t> ReadIdxLabels(const std::string& path);
+
+// The labels of CIFAR-10 binary batches, in order. Raises DataError.
+std::vector<int64_t> ReadCifar10Labels(const std::vector<std::string>& paths);
+
 // CIFAR-10 binary batches: records of 1 label byte and 3×32×32 pixel bytes
 // (channel-major). Labels must be < num_classes (10 when 0).
 ImageSet ReadCifar10(const std::vector<std::string>& paths, int num_classes);

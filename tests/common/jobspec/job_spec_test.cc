@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "common/canonical/canonical.h"
 #include "common/genome/default_space.h"
 #include "common/genome/sampler.h"
@@ -146,6 +147,77 @@ TEST(LoadJobSpec, ExampleValuesArrive) {
   EXPECT_DOUBLE_EQ(spec->objectives(1).weight(), 0.07);
 }
 
+// Writes `text` to a temporary file and loads it.
+absl::StatusOr<JobSpec> LoadText(const std::string& text,
+                                 const LoadOptions& options = {}) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "nasprune_load_job.yaml")
+          .string();
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  absl::StatusOr<JobSpec> spec = LoadJobSpec(path, options);
+  std::remove(path.c_str());
+  return spec;
+}
+
+TEST(LoadJobSpec, EveryProblemOnePerLineInFileOrder) {
+  const auto spec = LoadText(
+      "name: t\nrecipe: {epochs: 0, batch_size: 100000}\nseed: -3\n"
+      "dataset: {name: fashion-mnist}\nobjectives: [{metric: acuracy}]\n");
+  ASSERT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::vector<std::string> lines =
+      absl::StrSplit(spec.status().message(), '\n');
+  ASSERT_EQ(lines.size(), 3u) << spec.status().message();
+  EXPECT_NE(lines[0].find(":2:21: recipe.batch_size: 100000 is outside"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find(":3:7: seed: \"-3\" is not a non-negative"),
+            std::string::npos)
+      << lines[1];
+  // The malformed metric hides what would follow from it ("objectives:
+  // must include accuracy").
+  EXPECT_NE(lines[2].find(":5:23: objectives[0].metric: \"acuracy\""),
+            std::string::npos)
+      << lines[2];
+}
+
+TEST(LoadJobSpec, ProblemsOfUnsetFieldsComeLastWithoutAPosition) {
+  const auto spec = LoadText("seed: 1\n");
+  ASSERT_FALSE(spec.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(spec.status().message(), '\n');
+  ASSERT_EQ(lines.size(), 2u) << spec.status().message();
+  EXPECT_NE(lines[0].find("nasprune_load_job.yaml: name: must be set"),
+            std::string::npos);
+  EXPECT_NE(lines[1].find("nasprune_load_job.yaml: dataset.name: must be set"),
+            std::string::npos);
+}
+
+TEST(LoadJobSpec, CompleteDatasetHookFillsAndReports) {
+  LoadOptions options;
+  options.complete_dataset = [](v1::DatasetSpec* d, FieldErrors* errors) {
+    d->set_format(v1::DATASET_FORMAT_IDX);
+    d->mutable_shape()->set_channels(1);
+    d->mutable_shape()->set_height(8);
+    d->mutable_shape()->set_width(8);
+    d->set_num_classes(4);
+    if (d->validation_subset() == 7) errors->Add("dataset.path", "disagrees");
+  };
+  const auto filled =
+      LoadText("name: t\ndataset: {name: mine, path: /data/mine}\n", options);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(filled->dataset().num_classes(), 4);
+  EXPECT_EQ(filled->dataset().shape().height(), 8);
+  const auto reported = LoadText(
+      "name: t\ndataset: {name: mine, path: /data/mine, validation_subset: "
+      "7}\n",
+      options);
+  EXPECT_NE(reported.status().message().find(":2:23: dataset.path: disagrees"),
+            std::string::npos)
+      << reported.status();
+}
+
 TEST(LoadJobSpec, SemanticErrorsNameFileAndField) {
   const std::string path =
       (std::filesystem::temp_directory_path() / "nasprune_bad_job.yaml")
@@ -162,7 +234,7 @@ TEST(LoadJobSpec, SemanticErrorsNameFileAndField) {
   std::remove(path.c_str());
   ASSERT_EQ(spec.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(spec.status().message());
-  EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
+  EXPECT_EQ(message.rfind(path + ":1:1: name: ", 0), 0u) << message;
   EXPECT_NE(message.find("name: \"Bad_Name\" must be"), std::string::npos);
   EXPECT_NE(message.find("recipe.batch_size: 100000 is outside [1, 65536]"),
             std::string::npos);
@@ -256,7 +328,40 @@ INSTANTIATE_TEST_SUITE_P(
              "dataset.num_classes: fashion-mnist has 10 classes, not 100"},
         Case{"DatasetClassesRange",
              [](JobSpec* s) { s->mutable_dataset()->set_num_classes(1); },
-             "dataset.num_classes: 1 is outside [2, 100000]"},
+             "dataset.num_classes: 1 is outside [2, 256]"},
+        Case{"DatasetClassesOverOneLabelByte",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_name("mine");
+               s->mutable_dataset()->set_path("/data/mine");
+               s->mutable_dataset()->set_format(v1::DATASET_FORMAT_IDX);
+               s->mutable_dataset()->set_num_classes(1000);
+             },
+             "dataset.num_classes: 1000 is over 256: IDX and CIFAR-10 files "
+             "store each label in one byte"},
+        Case{"DatasetCustomNeedsClasses",
+             [](JobSpec* s) {
+               s->mutable_dataset()->set_name("mine");
+               s->mutable_dataset()->set_path("/data/mine");
+               s->mutable_dataset()->set_num_classes(0);
+             },
+             "dataset.num_classes: must be set for a data set that is not "
+             "built in"},
+        Case{"DatasetCifarBinaryIs3x32x32",
+             [](JobSpec* s) {
+               auto* d = s->mutable_dataset();
+               d->set_name("mine");
+               d->set_path("/data/mine");
+               d->set_format(v1::DATASET_FORMAT_CIFAR10_BINARY);
+               d->mutable_shape()->set_channels(1);
+               d->mutable_shape()->set_height(64);
+               d->mutable_shape()->set_width(64);
+               d->set_num_classes(10);
+             },
+             "dataset.shape: cifar10_binary records hold 3x32x32 images, not "
+             "1x64x64"},
+        Case{"DatasetNameSuggestsTheBuiltIn",
+             [](JobSpec* s) { s->mutable_dataset()->set_name("Fashion-MNIST"); },
+             "give dataset.path for it; did you mean \"fashion-mnist\"?"},
         Case{"ValidationFractionZero",
              [](JobSpec* s) {
                s->mutable_dataset()->set_validation_fraction(-0.0);

@@ -148,7 +148,72 @@ TEST(ParseYamlToMessage, FieldSetTwiceUnderTwoNames) {
 TEST(ParseYamlToMessage, SyntaxErrorNamesTheLine) {
   JobSpec spec;
   ExpectError(Parse("name: a\nbudget: {max_trials: 3\n", &spec),
-              "job.yaml:3:1: not valid YAML or JSON");
+              "job.yaml:3:1: a '{' or '[' that is not closed");
+}
+
+TEST(ParseYamlToMessage, ParseErrorsNameTheCause) {
+  JobSpec spec;
+  ExpectError(Parse("name: a\ndataset:\n\tname: x\n", &spec),
+              "job.yaml:3:1: a tab in the indentation; YAML indents with "
+              "spaces only");
+  ExpectError(Parse("name: a\n  seed: 1\n", &spec),
+              "job.yaml:2:7: a 'key: value' where none can start");
+  ExpectError(Parse("name: \"a\\q\"\n", &spec),
+              "a backslash escape YAML does not know inside double quotes");
+  ExpectError(
+      Parse("objectives: [{metric: accuracy},, {metric: params}]\n", &spec),
+      "job.yaml:1:33: objectives[1]: an empty entry (two commas in a "
+      "row, or a '-' with nothing after it)");
+  ExpectError(Parse("objectives:\n  -\n  - {metric: params}\n", &spec),
+              "objectives[0]: an empty entry");
+}
+
+TEST(ParseYamlToMessage, BinaryInputIsNamedNotEchoed) {
+  JobSpec spec;
+  const absl::Status nul = Parse(std::string("name: a\0\x01\x02", 11), &spec);
+  ExpectError(nul, "job.yaml: is a binary file (a NUL byte at offset 7)");
+  EXPECT_EQ(nul.message().find('\0'), std::string::npos);
+  ExpectError(Parse("name: caf\xe9\n", &spec),
+              "job.yaml: is not UTF-8 text (byte 0xe9 at offset 9)");
+  EXPECT_TRUE(Parse("name: caf\xc3\xa9\n", &spec).ok());  // UTF-8 é.
+}
+
+TEST(ParseYamlToMessage, EnumValuesSuggestTheClosest) {
+  JobSpec spec;
+  ExpectError(Parse("objectives: [{metric: acuracy}]", &spec),
+              "did you mean \"accuracy\"?");
+  ExpectError(Parse("objectives: [{metric: latency}]", &spec),
+              "did you mean \"latency_ms\"?");
+}
+
+TEST(ParseYamlKeepGoing, KeepsWhatIsWellFormedWithPositions) {
+  JobSpec spec;
+  const ParseReport report = ParseYamlKeepGoing(
+      "name: a\nseed: -1\nrecipe: {epochs: ten, batch_size: 32}\n", "job.yaml",
+      &spec);
+  EXPECT_TRUE(report.syntax_ok);
+  ASSERT_EQ(report.problems.size(), 2u);
+  EXPECT_EQ(report.problems[0].path, "seed");
+  EXPECT_EQ(report.problems[0].at.line, 2);
+  EXPECT_EQ(report.problems[1].path, "recipe.epochs");
+  EXPECT_EQ(report.problems[1].text,
+            "job.yaml:3:18: recipe.epochs: \"ten\" is not an integer");
+  EXPECT_EQ(spec.name(), "a");
+  EXPECT_EQ(spec.recipe().batch_size(), 32);
+  EXPECT_EQ(spec.recipe().epochs(), 0);  // Left unset.
+  EXPECT_EQ(report.PositionOf("recipe.batch_size").line, 3);
+  EXPECT_EQ(report.PositionOf("recipe.batch_size").column, 23);
+  // A field the file does not set takes its nearest enclosing field's place.
+  EXPECT_EQ(report.PositionOf("recipe.momentum").line, 3);
+  EXPECT_EQ(report.PositionOf("budget.max_trials").line, 0);
+}
+
+TEST(ParseYamlKeepGoing, SyntaxErrorStopsEverything) {
+  JobSpec spec;
+  const ParseReport report =
+      ParseYamlKeepGoing("name: [a\n", "job.yaml", &spec);
+  EXPECT_FALSE(report.syntax_ok);
+  ASSERT_EQ(report.problems.size(), 1u);
 }
 
 TEST(ParseYamlToMessage, EmptyDocumentIsAnError) {
