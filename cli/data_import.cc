@@ -75,9 +75,10 @@ struct Item {
 };
 
 // The images of `root`/<class>/ for each class name.
+// `test_split`: the test/ of a split source, which may lack a class.
 absl::Status ListClassImages(const fs::path& root,
                              const std::vector<std::string>& classes,
-                             std::vector<Item>* items) {
+                             bool test_split, std::vector<Item>* items) {
   for (size_t c = 0; c < classes.size(); ++c) {
     const fs::path dir = root / classes[c];
     if (!fs::is_directory(dir)) continue;  // A test split may lack a class.
@@ -93,7 +94,7 @@ absl::Status ListClassImages(const fs::path& root,
       items->push_back(std::move(item));
       ++found;
     }
-    if (found == 0 && root.filename() != "test") {
+    if (found == 0 && !test_split) {
       return Bad(dir.string(), "holds no .png, .jpg, .jpeg or .bmp images");
     }
   }
@@ -116,8 +117,11 @@ absl::Status Decode(const std::vector<Item>& items, const Imported& shape,
     }
     const uint8_t* source = pixels;
     if (w != shape.width || h != shape.height) {
-      stbir_resize_uint8(pixels, w, h, 0, resized.data(), shape.width,
-                         shape.height, 0, shape.channels);
+      if (stbir_resize_uint8(pixels, w, h, 0, resized.data(), shape.width,
+                             shape.height, 0, shape.channels) == 0) {
+        stbi_image_free(pixels);
+        return Bad(item.path.string(), "cannot be resized");
+      }
       source = resized.data();
     }
     split->pixels.insert(split->pixels.end(), source, source + image_bytes);
@@ -168,7 +172,8 @@ absl::Status ImportFolder(const ImportOptions& o, Imported* out) {
                             kMaxClasses));
   }
   std::vector<Item> train, test;
-  if (absl::Status s = ListClassImages(train_root, out->class_names, &train);
+  if (absl::Status s = ListClassImages(train_root, out->class_names,
+                                       /*test_split=*/false, &train);
       !s.ok()) {
     return s;
   }
@@ -182,8 +187,8 @@ absl::Status ImportFolder(const ImportOptions& o, Imported* out) {
                                 (root / "train").string(), "'s classes"));
       }
     }
-    if (absl::Status s =
-            ListClassImages(root / "test", out->class_names, &test);
+    if (absl::Status s = ListClassImages(root / "test", out->class_names,
+                                         /*test_split=*/true, &test);
         !s.ok()) {
       return s;
     }
@@ -460,8 +465,8 @@ absl::Status CheckOptions(const ImportOptions& o) {
 
 }  // namespace
 
-absl::Status DataImportCommand(const ImportOptions& o, OutputFormat output,
-                               std::ostream& out) {
+static absl::Status Import(const ImportOptions& o, OutputFormat output,
+                           std::ostream& out) {
   if (absl::Status s = CheckOptions(o); !s.ok()) return s;
   Imported data;
   const bool npy = fs::is_regular_file(o.source);
@@ -474,15 +479,22 @@ absl::Status DataImportCommand(const ImportOptions& o, OutputFormat output,
 
   // Written beside the target under another name, then renamed: a failure
   // leaves nothing behind.
-  const fs::path target = fs::absolute(o.output).lexically_normal();
+  // The folder itself, not a link to it ("dir/" and "." name the folder).
+  fs::path target = fs::weakly_canonical(fs::absolute(o.output));
+  if (target.filename().empty()) target = target.parent_path();
   const fs::path temporary =
       target.parent_path() /
       absl::StrCat(".", target.filename().string(), ".import-", getpid());
   std::error_code error;
+  if (!fs::is_directory(target.parent_path(), error)) {
+    return Bad(target.string(),
+               "its parent folder does not exist; create it first");
+  }
   fs::remove_all(temporary, error);
-  if (!fs::create_directories(temporary, error)) {
+  if (!fs::create_directory(temporary, error)) {
     return Bad(target.parent_path().string(),
-               absl::StrCat("cannot create a folder here: ", error.message()));
+               absl::StrCat("cannot create a folder here: ",
+                            error ? error.message() : "it exists"));
   }
   absl::Status written = WriteIdx(temporary, "train", data, data.train);
   if (written.ok() && !data.test.labels.empty()) {
@@ -513,6 +525,17 @@ absl::Status DataImportCommand(const ImportOptions& o, OutputFormat output,
     out << "\n";
   }
   return DataCheckCommand(target.string(), "idx", 0, output, out);
+}
+
+absl::Status DataImportCommand(const ImportOptions& options,
+                               OutputFormat output, std::ostream& out) {
+  // A folder this user may not read is named, not a crash.
+  try {
+    return Import(options, output, out);
+  } catch (const fs::filesystem_error& e) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(e.path1().string(), ": ", e.code().message()));
+  }
 }
 
 }  // namespace nasprune::cli

@@ -62,7 +62,9 @@ Probe ProbeFiles(const std::string& directory, DataFormat format) {
     } else {
       probe.channels = 3;
       probe.height = probe.width = 32;
-      labels(worker::ReadCifar10Labels(files), files.back());
+      for (const std::string& file : files) {
+        labels(worker::ReadCifar10Labels({file}), file);
+      }
     }
   }
   return probe;
@@ -92,7 +94,10 @@ const char* DataFormatName(DataFormat format) {
   return format == DataFormat::kIdx ? "idx" : "cifar10_binary";
 }
 
-void CompleteDatasetFromFiles(v1::DatasetSpec* d, FieldErrors* errors) {
+namespace {
+
+// CompleteDatasetFromFiles, which may throw filesystem_error.
+void Complete(v1::DatasetSpec* d, FieldErrors* errors) {
   const std::string& directory = d->path();
   std::error_code error;
   if (directory.empty() || directory.front() != '/' ||
@@ -148,6 +153,17 @@ void CompleteDatasetFromFiles(v1::DatasetSpec* d, FieldErrors* errors) {
                              " has label ", probe.max_label,
                              " (labels are 0 "
                              "to num_classes - 1)"));
+  }
+}
+
+}  // namespace
+
+void CompleteDatasetFromFiles(v1::DatasetSpec* d, FieldErrors* errors) {
+  // A folder this user may not search is left to the workers, as one that
+  // is not here.
+  try {
+    Complete(d, errors);
+  } catch (const std::filesystem::filesystem_error&) {
   }
 }
 

@@ -124,7 +124,13 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
       return Bad(path, absl::StrCat("bad shape (", shape, ") in its header"));
     }
     array.shape.push_back(dim);
-    count *= dim;
+    // No product of the dimensions may exceed the file's size.
+    if (__builtin_mul_overflow(count, dim, &count) ||
+        count > static_cast<int64_t>(data.size())) {
+      return Bad(path, absl::StrCat("shape (", shape,
+                                    ") is larger than the "
+                                    "file"));
+    }
   }
 
   const std::string& d = array.dtype;
@@ -143,6 +149,7 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
                                   "\" is not bool, an integer or float32/64 "
                                   "(convert it with a.astype(numpy.uint8))"));
   }
+  // count is at most the file size, so the product cannot overflow.
   if (data.size() - payload != static_cast<size_t>(count) * size) {
     return Bad(path,
                absl::StrCat("holds ", data.size() - payload,

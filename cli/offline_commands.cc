@@ -157,11 +157,11 @@ absl::Status ValidateCommand(const std::string& spec_path, OutputFormat format,
   line("recipe",
        absl::StrFormat(
            "%s, lr %g (%s, warm-up %g epochs), momentum %g%s, weight decay "
-           "%g, batch %d, %d epochs",
+           "%g, batch %d, %d epoch%s",
            Short(v1::Optimizer_descriptor(), r.optimizer()), r.learning_rate(),
            Short(v1::LrSchedule_descriptor(), r.schedule()), r.warmup_epochs(),
            r.momentum(), r.nesterov() ? " (nesterov)" : "", r.weight_decay(),
-           r.batch_size(), r.epochs()));
+           r.batch_size(), r.epochs(), r.epochs() == 1 ? "" : "s"));
   line("",
        absl::StrFormat(
            "augmentation %s, label smoothing %g, mixed precision %s, "

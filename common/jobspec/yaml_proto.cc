@@ -104,6 +104,10 @@ class YamlToJson {
       if (field == nullptr) {
         Error(entry.first, FieldPath(path, key),
               UnknownFieldMessage(descriptor, key));
+        if (const std::string meant = ClosestMatch(key, FieldNames(descriptor));
+            !meant.empty()) {
+          errors_.back().suggested_path = FieldPath(path, meant);
+        }
         continue;
       }
       const std::string field_path = FieldPath(path, field->name());
@@ -149,6 +153,8 @@ class YamlToJson {
             Error(value[i], element_path,
                   "an empty entry (two commas in a row, or a '-' with "
                   "nothing after it)");
+            json.append(Placeholder(field));
+            continue;
           }
           Value(value[i], field, element_path, &json);
         }
@@ -206,8 +212,7 @@ class YamlToJson {
     if (!node.IsScalar()) {
       Error(node, path,
             absl::StrCat("expected a single value, got ", Kind(node)));
-      out->append(field->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? "\"\""
-                                                                       : "0");
+      out->append(Placeholder(field));
       return false;
     }
     const std::string& text = node.Scalar();
@@ -340,12 +345,33 @@ class YamlToJson {
     return nullptr;
   }
 
-  static std::string UnknownFieldMessage(const Descriptor* descriptor,
-                                         const std::string& key) {
+  // The zero value of a field's type in JSON, for a list entry that is
+  // reported and kept in place so that the entries after it keep their
+  // indexes.
+  static const char* Placeholder(const FieldDescriptor* field) {
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return "false";
+      case FieldDescriptor::CPPTYPE_STRING:
+        return "\"\"";
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        return "{}";
+      default:
+        return "0";
+    }
+  }
+
+  static std::vector<std::string> FieldNames(const Descriptor* descriptor) {
     std::vector<std::string> names;
     for (int i = 0; i < descriptor->field_count(); ++i) {
       names.push_back(descriptor->field(i)->name());
     }
+    return names;
+  }
+
+  static std::string UnknownFieldMessage(const Descriptor* descriptor,
+                                         const std::string& key) {
+    const std::vector<std::string> names = FieldNames(descriptor);
     if (const std::string best = ClosestMatch(key, names); !best.empty()) {
       return absl::StrCat("unknown field; did you mean \"", best, "\"?");
     }
@@ -427,17 +453,32 @@ std::string BinaryProblem(absl::string_view text) {
   return "";
 }
 
-// The first tab in a line's indentation at or before `last_line` (1-based),
-// or a position with line 0.
-TextPosition IndentationTab(absl::string_view text, int last_line) {
+// A tab in the indentation of the error's line or the line before it
+// (where YAML's block structure breaks), or a position with line 0. JSON
+// (flow style, where tabs are whitespace) and comment lines are not blamed.
+TextPosition IndentationTab(absl::string_view text, int error_line) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != absl::string_view::npos &&
+      (text[first] == '{' || text[first] == '[')) {
+    return {};
+  }
   int line = 1;
   size_t start = 0;
-  while (start <= text.size() && line <= last_line) {
+  while (start <= text.size() && line <= error_line) {
     size_t end = text.find('\n', start);
     if (end == absl::string_view::npos) end = text.size();
-    for (size_t i = start; i < end; ++i) {
-      if (text[i] == '\t') return {line, static_cast<int>(i - start) + 1};
-      if (text[i] != ' ') break;
+    if (line >= error_line - 1) {
+      for (size_t i = start; i < end; ++i) {
+        if (text[i] == '\t') {
+          const size_t next = text.find_first_not_of(" \t", i);
+          if (next != absl::string_view::npos && next < end &&
+              text[next] != '#') {
+            return {line, static_cast<int>(i - start) + 1};
+          }
+          break;
+        }
+        if (text[i] != ' ') break;
+      }
     }
     start = end + 1;
     ++line;
@@ -523,11 +564,11 @@ ParseReport ParseYamlKeepGoing(absl::string_view text, absl::string_view source,
     report.problems.push_back(SyntaxProblem(text, source, e));
     return report;
   }
-  report.syntax_ok = true;
   if (!root.IsDefined() || root.IsNull()) {
     report.problems.push_back({.text = absl::StrCat(source, ": is empty")});
     return report;
   }
+  report.syntax_ok = root.IsMap();  // Else its one problem is the top level.
   YamlToJson converter(source);
   std::string json;
   converter.Message(root, message->GetDescriptor(), "", &json);
@@ -538,7 +579,9 @@ ParseReport ParseYamlKeepGoing(absl::string_view text, absl::string_view source,
   const auto status =
       google::protobuf::util::JsonStringToMessage(json, message, options);
   if (!status.ok()) {
+    // Nothing of it is usable; its problems are all there is to report.
     message->Clear();
+    report.syntax_ok = false;
     if (report.problems.empty()) {
       report.problems.push_back(
           {.text = absl::StrCat(source, ": ", std::string(status.message()))});

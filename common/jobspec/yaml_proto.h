@@ -41,13 +41,17 @@ struct ParseProblem {
   std::string path;
   TextPosition at;
   std::string text;
+  // For an unknown field with a close match: the path it was likely meant
+  // to be ("dataset.name" for "dataset.nmae").
+  std::string suggested_path = {};
 };
 
 // Everything a parse found, for callers that go on checking what was
 // well-formed (`nasprune validate` reports every problem in one run).
 struct ParseReport {
-  // False when the text is not YAML at all (binary, or a syntax error: then
-  // `problems` holds that one error and the message is empty).
+  // False when nothing more can be checked: the text is not YAML (binary, a
+  // syntax error), is empty or not a mapping. `problems` then says why and
+  // the message is empty.
   bool syntax_ok = false;
   std::vector<ParseProblem> problems;
   // Where each field path seen starts ("dataset.name", "objectives[0]").

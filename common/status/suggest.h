@@ -12,7 +12,8 @@
 
 namespace nasprune {
 
-// Levenshtein distance (insertions, deletions and substitutions of bytes).
+// Edit distance: insertions, deletions, substitutions and swaps of two
+// neighbouring bytes ("nmae" is one edit from "name").
 size_t EditDistance(absl::string_view a, absl::string_view b);
 
 // The choice `value` most likely meant, or "" when none is close: the same

@@ -100,6 +100,12 @@ expect files_format 2 'dataset.format: cifar10_binary, but /usr/share/datasets/f
 mkdir -p "$dir/nodata"
 printf 'name: t\ndataset: {name: fm, path: %s}\n' "$dir/nodata" > "$dir/nodata.yaml"
 expect files_none 2 'dataset.path: '"$dir"'/nodata: neither IDX files' -- validate "$dir/nodata.yaml"
+if "$binary" validate "$dir/nodata.yaml" 2>&1 | grep -q 'must be set'; then
+  echo "FAIL files_none_alone: the probe's error is followed by \"must be set\""
+  failures=$((failures + 1))
+else
+  echo "ok   files_none_alone"
+fi
 expect unknown_command_suggests 2 'did you mean "validate"?' -- valdate x.yaml
 
 # Service commands: the spec is checked before dialling; an unreachable

@@ -286,6 +286,34 @@ TEST_F(DataImportTest, BadArraysAreNamed) {
   EXPECT_FALSE(fs::exists(Out()));
 }
 
+TEST_F(DataImportTest, AHeaderLargerThanTheFileIsRefused) {
+  Npy(root_ / "huge.npy", "|u1", "4611686018427387904, 2, 2", "");
+  Npy(root_ / "y.npy", "|u1", "1,", std::string(1, '\0'));
+  ImportOptions o = Options(root_ / "huge.npy");
+  o.labels = (root_ / "y.npy").string();
+  const absl::Status status = Import(o);
+  EXPECT_NE(status.message().find("huge.npy: shape (4611686018427387904, 2, "
+                                  "2) is larger than the file"),
+            std::string::npos)
+      << status;
+}
+
+TEST_F(DataImportTest, AnOutputWithATrailingSlashIsTheFolder) {
+  Png(root_ / "src/a/0.png", 4, 4, 1, 0);
+  Png(root_ / "src/b/0.png", 4, 4, 1, 9);
+  ImportOptions o = Options(root_ / "src");
+  o.output = Out() + "/";
+  ASSERT_TRUE(Import(o).ok()) << report_;
+  EXPECT_TRUE(fs::exists(Out() + "/train-images-idx3-ubyte"));
+  for (const auto& e : fs::directory_iterator(root_)) {
+    EXPECT_TRUE(e.path().filename() == "src" || e.path().filename() == "out")
+        << e.path();
+  }
+  o.output = (root_ / "absent" / "out").string();
+  EXPECT_NE(Import(o).message().find("its parent folder does not exist"),
+            std::string::npos);
+}
+
 TEST(ReadNpy, HeaderAndValues) {
   const fs::path path = fs::temp_directory_path() /
                         ("nasprune_npy_" + std::to_string(getpid()) + ".npy");

@@ -182,6 +182,53 @@ TEST(LoadJobSpec, EveryProblemOnePerLineInFileOrder) {
       << lines[2];
 }
 
+TEST(LoadJobSpec, WhatOnlyFollowsFromAMalformedValueIsNotReported) {
+  // The default epochs (10) is a guess once epochs is malformed; a mode
+  // that is not one leaves base_architecture's check to a guess too; a
+  // misspelled key is not also reported as the missing field it was meant
+  // to be.
+  const auto spec = LoadText(
+      "name: t\nmode: prune_only\ndataset: {nmae: fashion-mnist}\n"
+      "recipe: {epochs: 20x, warmup_epochs: 12}\n"
+      "base_architecture: {stem: {channels: 8, kernel: 3}}\n");
+  ASSERT_FALSE(spec.ok());
+  const std::string message(spec.status().message());
+  const std::vector<std::string> lines = absl::StrSplit(message, '\n');
+  ASSERT_EQ(lines.size(), 3u) << message;
+  EXPECT_NE(lines[0].find("mode: \"prune_only\" is not one of"),
+            std::string::npos);
+  EXPECT_NE(lines[1].find("dataset.nmae: unknown field; did you mean "
+                          "\"name\"?"),
+            std::string::npos);
+  EXPECT_NE(lines[2].find("recipe.epochs: \"20x\" is not an integer"),
+            std::string::npos);
+}
+
+TEST(LoadJobSpec, AnIndependentProblemBesideAMalformedValueIsReported) {
+  const auto spec = LoadText(
+      "name: t\ndataset: {name: fashion-mnist}\n"
+      "objectives: [{metric: acuracy, weight: 20}]\n");
+  ASSERT_FALSE(spec.ok());
+  const std::string message(spec.status().message());
+  EXPECT_NE(message.find("objectives[0].metric: \"acuracy\""),
+            std::string::npos);
+  EXPECT_NE(message.find("objectives[0].weight: 20 is outside"),
+            std::string::npos)
+      << message;
+}
+
+TEST(LoadJobSpec, AnEmptyFileIsOneProblem) {
+  const auto spec = LoadText("# nothing yet\n");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(std::string(spec.status().message()).find('\n'), std::string::npos)
+      << spec.status();
+  EXPECT_NE(spec.status().message().find("is empty"), std::string::npos);
+  const auto list = LoadText("- a\n- b\n");
+  EXPECT_EQ(std::string(list.status().message()).find("name: must be set"),
+            std::string::npos)
+      << list.status();
+}
+
 TEST(LoadJobSpec, ProblemsOfUnsetFieldsComeLastWithoutAPosition) {
   const auto spec = LoadText("seed: 1\n");
   ASSERT_FALSE(spec.ok());

@@ -208,6 +208,41 @@ TEST(ParseYamlKeepGoing, KeepsWhatIsWellFormedWithPositions) {
   EXPECT_EQ(report.PositionOf("budget.max_trials").line, 0);
 }
 
+TEST(ParseYamlKeepGoing, AnEmptyEntryOfABoolListKeepsTheRest) {
+  JobSpec spec;
+  const ParseReport report = ParseYamlKeepGoing(
+      "name: a\nspace: {squeeze_excite: [true,, false], residual: [x]}\n",
+      "job.yaml", &spec);
+  EXPECT_TRUE(report.syntax_ok);
+  ASSERT_EQ(report.problems.size(), 2u);
+  EXPECT_EQ(report.problems[0].path, "space.squeeze_excite[1]");
+  EXPECT_NE(report.problems[0].text.find("an empty entry"), std::string::npos);
+  EXPECT_EQ(report.problems[1].path, "space.residual[0]");
+  EXPECT_EQ(spec.name(), "a");
+  EXPECT_EQ(spec.space().squeeze_excite_size(), 3);
+}
+
+TEST(ParseYamlKeepGoing, UnknownFieldRecordsTheFieldItWasLikelyMeant) {
+  JobSpec spec;
+  const ParseReport report =
+      ParseYamlKeepGoing("dataset: {nmae: x}\n", "job.yaml", &spec);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].suggested_path, "dataset.name");
+}
+
+TEST(ParseYamlToMessage, TabsInJsonOrCommentsAreNotBlamed) {
+  JobSpec spec;
+  const absl::Status json =
+      Parse("{\n\t\"name\": \"a\",\n\t\"seed\": [1\n}\n", &spec);
+  EXPECT_FALSE(json.ok());
+  EXPECT_EQ(json.message().find("a tab in the indentation"), std::string::npos)
+      << json;
+  const absl::Status far =
+      Parse("name: a\n\t# a comment\nseed: 1\nx: [1\n", &spec);
+  EXPECT_EQ(far.message().find("a tab in the indentation"), std::string::npos)
+      << far;
+}
+
 TEST(ParseYamlKeepGoing, SyntaxErrorStopsEverything) {
   JobSpec spec;
   const ParseReport report =

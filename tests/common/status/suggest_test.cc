@@ -13,6 +13,7 @@ TEST(EditDistance, CountsInsertionsDeletionsAndSubstitutions) {
   EXPECT_EQ(EditDistance("abc", ""), 3u);
   EXPECT_EQ(EditDistance("acuracy", "accuracy"), 1u);
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("nmae", "name"), 1u);  // A swap.
 }
 
 TEST(ClosestMatch, OtherCaseAPrefixOrAFewEdits) {
@@ -22,6 +23,7 @@ TEST(ClosestMatch, OtherCaseAPrefixOrAFewEdits) {
   EXPECT_EQ(ClosestMatch("Fashion-MNIST", {"fashion-mnist", "mnist"}),
             "fashion-mnist");
   EXPECT_EQ(ClosestMatch("mac", kMetrics), "macs");
+  EXPECT_EQ(ClosestMatch("parmas", kMetrics), "params");
 }
 
 TEST(ClosestMatch, NothingWhenNoChoiceIsClose) {
