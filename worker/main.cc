@@ -25,6 +25,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/daemon/daemon.h"
 #include "common/jobspec/job_spec.h"
@@ -208,6 +209,22 @@ int Evaluate(const EvaluateFlags& flags, const EngineFlags& engine) {
           "--optimizer: \"", flags.optimizer, "\" is not sgd or adamw")));
     }
     recipe->set_optimizer(kind);
+  }
+  // A data set that is not built in is described by flags here.
+  if (nasprune::jobspec::FindKnownDataset(flags.dataset) == nullptr) {
+    std::vector<std::string> missing;
+    if (flags.format.empty()) missing.push_back("--format idx|cifar10_binary");
+    if (flags.shape.empty()) missing.push_back("--shape CxHxW");
+    if (flags.classes == 0) missing.push_back("--classes K");
+    if (flags.dataset_path.empty())
+      missing.insert(missing.begin(), "--dataset-path DIR");
+    if (!missing.empty()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--dataset: \"", flags.dataset,
+          "\" is not built in (fashion-mnist, mnist, cifar10); give ",
+          absl::StrJoin(missing, ", "),
+          " (nasprune data check DIR prints them)")));
+    }
   }
   absl::StatusOr<nasprune::v1::JobSpec> prepared =
       nasprune::jobspec::PrepareJobSpec(spec);

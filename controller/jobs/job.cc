@@ -428,6 +428,19 @@ std::vector<int64_t> Job::Advance(absl::Time now) {
   if (phase_ == Phase::kExport) {
     phase_ = Phase::kDone;
     const v1::TrialCounts& c = status_.trials();
+    if (c.succeeded() == 0 && c.early_stopped() == 0) {
+      // Nothing was learned: a job that scored no model did not succeed,
+      // even under budget.max_failed_trials.
+      SetState(v1::JOB_STATE_FAILED,
+               absl::StrCat(
+                   "no trial succeeded (", c.total(), " trials, ", c.failed(),
+                   " failed",
+                   wall_stopped_ ? "; stopped at budget.max_wall_seconds" : "",
+                   ")", last_failure_.empty() ? "" : "; the last failure: ",
+                   last_failure_),
+               now);
+      return cancelled;
+    }
     SetState(v1::JOB_STATE_SUCCEEDED,
              absl::StrCat(
                  wall_stopped_

@@ -35,7 +35,7 @@ expect sample_reads_files 0 'FEASIBLE' -- sample "$dir/job.yaml" -n 2
 
 binary=$worker
 genome=examples/genomes/two-conv.yaml
-expect evaluate_needs_format 2 'dataset.format: must be set' -- evaluate --genome "$genome" --dataset stripes --dataset-path "$dir/stripes" --threads 1 -q
+expect evaluate_needs_format 2 '--dataset: "stripes" is not built in (fashion-mnist, mnist, cifar10); give --format idx|cifar10_binary, --shape CxHxW, --classes K (nasprune data check DIR prints them)' -- evaluate --genome "$genome" --dataset stripes --dataset-path "$dir/stripes" --threads 1 -q
 expect evaluate_bad_shape 2 '--shape: "16x16" is not CxHxW' -- evaluate --genome "$genome" --dataset stripes --dataset-path "$dir/stripes" --format idx --shape 16x16 --classes 2 -q
 expect evaluate_bad_format 2 '--format: "png" is not idx or cifar10_binary' -- evaluate --genome "$genome" --dataset stripes --dataset-path "$dir/stripes" --format png --shape 3x16x16 --classes 2 -q
 result=$(timeout 300 "$worker" evaluate --genome "$genome" --dataset stripes \

@@ -488,9 +488,28 @@ TEST(Job, TheWallClockLimitEndsTheJobWhenNoModelWasKept) {
   DispatchNext(*job);
   EXPECT_TRUE(job->Advance(kNow + absl::Seconds(9)).empty());
   EXPECT_EQ(job->Advance(kNow + absl::Seconds(10)).size(), 1u);
-  EXPECT_EQ(job->status().state(), v1::JOB_STATE_SUCCEEDED);
+  // Nothing finished within the wall budget: nothing to hand back.
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_FAILED);
+  EXPECT_NE(job->status().message().find("no trial succeeded"),
+            std::string::npos)
+      << job->status().message();
   EXPECT_NE(job->status().message().find("max_wall_seconds"),
             std::string::npos);
+}
+
+TEST(Job, AJobWhoseEveryTrialFailedUnderItsFailureLimitFails) {
+  auto job = NewJob(Spec("budget: {max_trials: 2, max_failed_trials: 5}\n", 2));
+  for (int64_t i = 0; i < 2; ++i) {
+    DispatchNext(*job);
+    job->Finished(i, 1, FailureEvent(/*deterministic=*/true), kNow);
+  }
+  job->Advance(kNow);
+  EXPECT_EQ(job->status().trials().failed(), 2);
+  EXPECT_EQ(job->status().state(), v1::JOB_STATE_FAILED);
+  EXPECT_NE(job->status().message().find("no trial succeeded (2 trials, 2 "
+                                         "failed); the last failure: "),
+            std::string::npos)
+      << job->status().message();
 }
 
 TEST(Job, EndingCancelsQueuedAndRunningTrials) {
