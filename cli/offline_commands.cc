@@ -1,5 +1,7 @@
 #include "cli/offline_commands.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/dataset_probe.h"
@@ -79,10 +81,14 @@ std::string Constraints(const v1::Constraints& c) {
 std::string DataLocation(const v1::DatasetSpec& d) {
   if (!d.path().empty()) return d.path();
   const jobspec::KnownDataset* known = jobspec::FindKnownDataset(d.name());
-  return known == nullptr
-             ? "(none)"
-             : absl::StrCat(known->default_path,
-                            " (built in; a worker's --dataset-root moves it)");
+  if (known == nullptr) return "(none)";
+  std::error_code error;
+  return absl::StrCat(
+      known->default_path, " (built in; a worker's --dataset-root moves it",
+      std::filesystem::exists(known->default_path, error)
+          ? ")"
+          : "; not on this machine: docs/data.md, \"Adding MNIST and "
+            "CIFAR-10\")");
 }
 
 std::string Fidelity(const v1::MultiFidelitySpec& mf) {
