@@ -65,13 +65,14 @@ std::vector<fs::path> Sorted(const fs::path& dir, bool directories) {
   return out;
 }
 
-// One image file and its class.
+// One image (a file, or an entry of an array) and its class.
 struct Item {
   fs::path path;
   int label = 0;
   int width = 0;
   int height = 0;
   int components = 0;
+  size_t index = 0;  // Of an array's image.
 };
 
 // The images of `root`/<class>/ for each class name.
@@ -354,12 +355,12 @@ absl::Status ImportArrays(const ImportOptions& o, Imported* out) {
   // A stratified hold-out, as for folders.
   std::vector<Item> train, test;
   for (int64_t i = 0; i < n; ++i) {
-    train.push_back({.label = all.labels[i], .width = static_cast<int>(i)});
+    train.push_back({.label = all.labels[i], .index = static_cast<size_t>(i)});
   }
   HoldOut(&train, &test, o.test_fraction, o.seed);
   auto take = [&](const std::vector<Item>& items, Split* split) {
     for (const Item& item : items) {
-      const size_t i = static_cast<size_t>(item.width);  // The index.
+      const size_t i = item.index;
       split->pixels.insert(split->pixels.end(),
                            all.pixels.begin() + i * image_bytes,
                            all.pixels.begin() + (i + 1) * image_bytes);

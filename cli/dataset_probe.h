@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "common/status/field_errors.h"
 #include "nasprune/v1/job.pb.h"
 #include "worker/data/readers.h"

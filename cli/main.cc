@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -32,7 +31,9 @@
 #include "cli/plot.h"
 #include "cli/read_commands.h"
 #include "cli/service_commands.h"
+#include "common/daemon/dimensions.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "common/status/suggest.h"
 #include "common/version.h"
 
@@ -316,26 +317,20 @@ int main(int argc, char** argv) {
         cli::SampleCommand(spec_path, count, seed, Format(format), std::cout));
   }
   if (*cost) {
-    int c = 0, h = 0, w = 0;
-    char extra = 0;
-    if (std::sscanf(input.c_str(), "%dx%dx%d%c", &c, &h, &w, &extra) != 3) {
-      std::cerr << "error: --input: \"" << input
-                << "\" is not CxHxW (for example 3x32x32)\n";
-      return kExitBadInput;
-    }
-    return Report(cli::CostCommand(genome_path, c, h, w, classes,
-                                   Format(format), std::cout));
+    absl::StatusOr<std::vector<int>> chw =
+        nasprune::ParseDimensions("--input", input, "CxHxW", "3x32x32");
+    if (!chw.ok()) return Report(chw.status());
+    return Report(cli::CostCommand(genome_path, (*chw)[0], (*chw)[1], (*chw)[2],
+                                   classes, Format(format), std::cout));
   }
 
   if (*data_import) {
     if (!import_size.empty()) {
-      char extra = 0;
-      if (std::sscanf(import_size.c_str(), "%dx%d%c", &import_options.height,
-                      &import_options.width, &extra) != 2) {
-        std::cerr << "error: --size: \"" << import_size
-                  << "\" is not HxW (for example 32x32)\n";
-        return kExitBadInput;
-      }
+      absl::StatusOr<std::vector<int>> hw =
+          nasprune::ParseDimensions("--size", import_size, "HxW", "32x32");
+      if (!hw.ok()) return Report(hw.status());
+      import_options.height = (*hw)[0];
+      import_options.width = (*hw)[1];
     }
     return Report(cli::DataImportCommand(import_options, OutputFormat::kTable,
                                          std::cout));

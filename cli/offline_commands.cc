@@ -11,6 +11,7 @@
 #include "common/genome/sampler.h"
 #include "common/genome/validate.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 
 namespace nasprune::cli {

@@ -15,7 +15,6 @@
 // Exit status: 0 success, 1 evaluation failure or serving error, 2 bad input
 // or usage.
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -28,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/daemon/daemon.h"
+#include "common/daemon/dimensions.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "common/metrics/metrics.h"
@@ -180,18 +180,13 @@ int Evaluate(const EvaluateFlags& flags, const EngineFlags& engine) {
     spec.mutable_dataset()->set_format(format);
   }
   if (!flags.shape.empty()) {
-    int c = 0, h = 0, w = 0;
-    char extra = 0;
-    if (std::sscanf(flags.shape.c_str(), "%dx%dx%d%c", &c, &h, &w, &extra) !=
-        3) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--shape: \"", flags.shape,
-                       "\" is not CxHxW (for example 3x32x32)")));
-    }
+    absl::StatusOr<std::vector<int>> chw =
+        nasprune::ParseDimensions("--shape", flags.shape, "CxHxW", "3x32x32");
+    if (!chw.ok()) return Fail(chw.status());
     auto* shape = spec.mutable_dataset()->mutable_shape();
-    shape->set_channels(c);
-    shape->set_height(h);
-    shape->set_width(w);
+    shape->set_channels((*chw)[0]);
+    shape->set_height((*chw)[1]);
+    shape->set_width((*chw)[2]);
   }
   spec.mutable_dataset()->set_train_subset(flags.subset);
   spec.mutable_dataset()->set_validation_subset(flags.validation_subset);

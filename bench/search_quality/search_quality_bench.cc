@@ -38,6 +38,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/model_download.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "common/jobspec/states.h"
 #include "grpcpp/client_context.h"
 #include "tests/testing/cluster.h"

@@ -1,12 +1,11 @@
 #ifndef NASPRUNE_COMMON_JOBSPEC_JOB_SPEC_H_
 #define NASPRUNE_COMMON_JOBSPEC_JOB_SPEC_H_
 
-// Job specs: defaults, semantic validation with field paths, and loading from
-// YAML/JSON files. The controller runs PrepareJobSpec on every submitted spec;
-// the CLI runs LoadJobSpec on files, so a user sees the same errors before
-// anything is sent.
+// Job specs: defaults and semantic validation with field paths. The
+// controller runs PrepareJobSpec on every submitted spec; the CLI runs
+// LoadJobSpec (load_job_spec.h) on files, the same checks, so a user sees the
+// same errors before anything is sent.
 
-#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -56,24 +55,6 @@ void ValidateJobSpecInto(const nasprune::v1::JobSpec& spec,
 // ApplyJobDefaults then ValidateJobSpec.
 absl::StatusOr<nasprune::v1::JobSpec> PrepareJobSpec(
     nasprune::v1::JobSpec spec);
-
-struct LoadOptions {
-  // Called on the parsed spec before defaults are applied, to fill what the
-  // data set's own files tell and to record where they disagree with the
-  // spec (as "dataset.<field>" errors). The CLI reads IDX headers and labels
-  // with it (cli/dataset_probe.h); the controller has no such hook.
-  std::function<void(nasprune::v1::DatasetSpec*, FieldErrors*)>
-      complete_dataset;
-};
-
-// Reads a YAML or JSON file (yaml_proto.h), then PrepareJobSpec. Every
-// problem of the file is reported in one INVALID_ARGUMENT, one per line in
-// the order of the file, each as "<path>:<line>:<column>: <field>: <problem>"
-// (without line and column for a field the file does not set): malformed
-// values, unknown fields and what the checks of a whole spec find in the
-// rest. A YAML syntax error or binary input is reported alone.
-absl::StatusOr<nasprune::v1::JobSpec> LoadJobSpec(
-    const std::string& path, const LoadOptions& options = {});
 
 }  // namespace nasprune::jobspec
 

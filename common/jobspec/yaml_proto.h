@@ -21,18 +21,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/jobspec/yaml_text.h"
 #include "google/protobuf/message.h"
 
 namespace nasprune {
-
-// A place in the text, 1-based; line 0 when unknown.
-struct TextPosition {
-  int line = 0;
-  int column = 0;
-};
-
-// "<source>:<line>:<column>", or "<source>" when the position is unknown.
-std::string Where(absl::string_view source, TextPosition at);
 
 // One problem of a parsed text: the field path of the value ("" for the
 // document), where it is, and the whole message ("job.yaml:4:23:

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "gtest/gtest.h"
 #include "tests/testing/cluster.h"
 

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/jobspec/job_spec.h"
+#include "common/jobspec/load_job_spec.h"
 #include "common/jobspec/states.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/client_context.h"

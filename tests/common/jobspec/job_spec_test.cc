@@ -10,6 +10,7 @@
 #include "common/genome/default_space.h"
 #include "common/genome/sampler.h"
 #include "common/genome/validate.h"
+#include "common/jobspec/load_job_spec.h"
 #include "gtest/gtest.h"
 
 namespace nasprune::jobspec {
