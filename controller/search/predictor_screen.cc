@@ -87,17 +87,35 @@ double PredictorScreen::MedianLogSeconds() const {
   return *middle;
 }
 
-std::vector<PredictorScreen::Predicted> PredictorScreen::PredictLowest(
-    const std::vector<std::vector<float>>& features, bool optimistic) const {
+int PredictorScreen::TargetRung() const {
+  std::map<int, int> per_rung;
+  for (const v1::ScreenSample& s : samples_) ++per_rung[s.rung()];
+  int target = 0;
+  for (const auto& [rung, count] : per_rung) {
+    if (count >= kTargetRungSamples) target = std::max(target, rung);
+  }
+  return target;
+}
+
+std::vector<PredictorScreen::Predicted> PredictorScreen::PredictAt(
+    const std::vector<std::vector<float>>& features, int rung,
+    bool optimistic) const {
+  // Accuracy at `rung`; seconds at the lowest rung, where a candidate starts
+  // (and what the median compares with).
   std::vector<std::vector<float>> rows;
-  for (const std::vector<float>& f : features) rows.push_back(Row(f, 0));
+  for (const std::vector<float>& f : features) rows.push_back(Row(f, rung));
+  for (size_t i = 0; rung != 0 && i < features.size(); ++i) {
+    rows.push_back(Row(features[i], 0));
+  }
+  const std::vector<EnsemblePredictor::Prediction> p = predictor_.Predict(rows);
+  const size_t lowest = rung != 0 ? features.size() : 0;
   const double median_log_seconds = optimistic ? MedianLogSeconds() : 0;
   std::vector<Predicted> out;
-  for (const EnsemblePredictor::Prediction& p : predictor_.Predict(rows)) {
-    Predicted q{.accuracy = p.mean[kAccuracy],
-                .log_seconds = p.mean[kLogSeconds]};
+  for (size_t i = 0; i < features.size(); ++i) {
+    Predicted q{.accuracy = p[i].mean[kAccuracy],
+                .log_seconds = p[lowest + i].mean[kLogSeconds]};
     if (optimistic) {
-      q.accuracy += options_.exploration * p.stddev[kAccuracy] -
+      q.accuracy += options_.exploration * p[i].stddev[kAccuracy] -
                     options_.cost_weight *
                         (q.log_seconds - median_log_seconds) / std::log(2.0);
     }
@@ -125,8 +143,9 @@ std::vector<std::vector<double>> PredictorScreen::Points(
 
 std::vector<double> PredictorScreen::Gains(
     const std::vector<std::vector<float>>& features,
-    const std::vector<Predicted>& predicted) const {
-  // Raw (accuracy, proxies) of the lowest-rung results, then the candidates.
+    const std::vector<Predicted>& predicted, int target) const {
+  // Raw (accuracy, proxies) of the measured genomes at the target rung, then
+  // the candidates.
   std::vector<std::vector<double>> raw;
   auto add = [&](double accuracy, const std::vector<float>& f) {
     std::vector<double> r;
@@ -137,8 +156,40 @@ std::vector<double> PredictorScreen::Gains(
     }
     raw.push_back(std::move(r));
   };
+  // Each genome by its result at the highest rung not above the target,
+  // moved to the target by the predicted difference between the two rungs.
+  std::map<std::string, const v1::ScreenSample*> highest;
   for (const v1::ScreenSample& s : samples_) {
-    if (s.rung() == 0) add(s.val_accuracy(), features_.at(s.genome_hash()));
+    if (s.rung() > target) continue;
+    const v1::ScreenSample*& h = highest[s.genome_hash()];
+    if (h == nullptr || s.rung() >= h->rung()) h = &s;
+  }
+  std::vector<std::vector<float>> below;  // Features of results under it.
+  std::vector<int> below_rungs;
+  for (const auto& [hash, s] : highest) {
+    if (s->rung() == target) {
+      add(s->val_accuracy(), features_.at(hash));
+    } else {
+      below.push_back(features_.at(hash));
+      below_rungs.push_back(s->rung());
+    }
+  }
+  if (!below.empty()) {
+    const std::vector<Predicted> at_target =
+        PredictAt(below, target, /*optimistic=*/false);
+    std::vector<std::vector<float>> rows;
+    for (size_t i = 0; i < below.size(); ++i) {
+      rows.push_back(Row(below[i], below_rungs[i]));
+    }
+    const std::vector<EnsemblePredictor::Prediction> at_own =
+        predictor_.Predict(rows);
+    size_t i = 0;
+    for (const auto& [hash, s] : highest) {
+      if (s->rung() == target) continue;
+      add(s->val_accuracy() + at_target[i].accuracy - at_own[i].mean[kAccuracy],
+          below[i]);
+      ++i;
+    }
   }
   const size_t measured = raw.size();
   for (size_t i = 0; i < features.size(); ++i) {
@@ -198,16 +249,17 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
   if (valid.empty()) return 0;
   ++screened_proposals_;
   screened_candidates_ += static_cast<int64_t>(candidates.size());
+  const int target = TargetRung();
   const std::vector<Predicted> predicted =
-      PredictLowest(cand_features, /*optimistic=*/true);
-  std::vector<double> gains = Gains(cand_features, predicted);
+      PredictAt(cand_features, target, /*optimistic=*/true);
+  std::vector<double> gains = Gains(cand_features, predicted, target);
   const std::vector<std::vector<double>> cands =
       Points(cand_features, predicted);
   const std::vector<std::vector<double>> members =
       member_features.empty()
           ? std::vector<std::vector<double>>()
-          : Points(member_features,
-                   PredictLowest(member_features, /*optimistic=*/false));
+          : Points(member_features, PredictAt(member_features, target,
+                                              /*optimistic=*/false));
   // Gains below this count as none: rounding, not a front that moved.
   constexpr double kNoGain = 1e-12;
   for (double& g : gains) {

@@ -7,12 +7,21 @@
 // its GenomeFeatures and the rung. Once it has min_observations results it
 // ranks candidates.
 //
+// The target rung. Candidates are ranked by the accuracy they are predicted
+// to reach at the highest rung with at least kTargetRungSamples results (the
+// lowest rung until then, and always without multi-fidelity): what the job
+// hands back is trained at its top rung, and one epoch tells small and large
+// models apart much less than the full schedule does, so ranking at the
+// lowest rung starves the accurate end of the front.
+//
 // Ranking. A candidate's optimistic accuracy is the predicted mean +
-// exploration × std at the lowest rung, less cost_weight × log2 of its
+// exploration × std at the target rung, less cost_weight × log2 of its
 // predicted trial seconds over the median seconds of the lowest-rung results
 // (so a halving of the trial seconds is worth cost_weight of accuracy). Its
-// gain is the hypervolume it would add to the front of the lowest-rung
-// results measured so far, on the job's objectives normalized as the job's
+// gain is the hypervolume it would add to the front of the genomes measured
+// so far, each by its result at the highest rung not above the target, moved
+// to the target by the predicted difference between the two rungs; on the
+// job's objectives normalized as the job's
 // front normalizes them (pareto_front.h): accuracy by the optimistic figure,
 // params and model bytes by the analytic params, MACs and latency by the
 // analytic MACs, each over the fixed reference of its objective when the
@@ -23,7 +32,7 @@
 // hypervolume values them. Among candidates of equal gain (none, when no
 // candidate would join the front) every candidate and every member of
 // the strategy's population becomes a point of the job's objectives at the
-// lowest rung (members by their predicted mean), with the predicted trial
+// target rung (members by their predicted mean), with the predicted trial
 // seconds as one more objective when cost_weight is above 0; the one
 // dominated by the fewest other points goes first, ties to the highest
 // optimistic accuracy, then to the earlier draw.
@@ -52,6 +61,9 @@ namespace nasprune::controller {
 
 class PredictorScreen : public Screen {
  public:
+  // Results a rung needs before candidates are ranked at it.
+  static constexpr int kTargetRungSamples = 3;
+
   struct Options {
     genome::InputSpec input;
     std::vector<v1::Objective> objectives;  // At least one.
@@ -83,20 +95,26 @@ class PredictorScreen : public Screen {
   void Refit(size_t samples);
   void MaybeRefit();
   // Predicted accuracy (optimistic: + exploration × std, less the cost
-  // term) and log seconds of genomes' features at the lowest rung.
+  // term) of genomes' features at `rung`, and their log seconds at the
+  // lowest rung.
   struct Predicted {
     double accuracy = 0;
     double log_seconds = 0;
   };
-  std::vector<Predicted> PredictLowest(
-      const std::vector<std::vector<float>>& features, bool optimistic) const;
+  std::vector<Predicted> PredictAt(
+      const std::vector<std::vector<float>>& features, int rung,
+      bool optimistic) const;
+  // The rung candidates are ranked at (the header comment).
+  int TargetRung() const;
   // Objective vectors (minimized) for the dominance count.
   std::vector<std::vector<double>> Points(
       const std::vector<std::vector<float>>& features,
       const std::vector<Predicted>& predicted) const;
-  // The hypervolume each candidate would add to the lowest-rung front.
+  // The hypervolume each candidate would add to the measured front at the
+  // target rung.
   std::vector<double> Gains(const std::vector<std::vector<float>>& features,
-                            const std::vector<Predicted>& predicted) const;
+                            const std::vector<Predicted>& predicted,
+                            int target) const;
   // The median log seconds of the lowest-rung results.
   double MedianLogSeconds() const;
 

@@ -226,6 +226,52 @@ TEST(PredictorScreen, PrefersTheCandidateThatExtendsTheFront) {
   EXPECT_LE(small_chosen_by_accuracy, 2) << "of 10 groups";
 }
 
+// Rung 0 tells the sizes apart the wrong way round (small models learn
+// fastest), the top rung the right way: once the top rung has enough results
+// the screen ranks there.
+TEST(PredictorScreen, RanksAtTheHighestRungWithEnoughResults) {
+  auto observe = [](Screen& screen, const Proposal& p, int rung) {
+    Observation o = Evaluate(p);
+    o.rung = rung;
+    const double log_params =
+        std::log10(static_cast<double>(ParamsOf(p.genome)));
+    o.result.set_val_accuracy(rung == 0 ? 0.9 - 0.05 * log_params
+                                        : 0.3 + 0.12 * log_params);
+    screen.Observe(o);
+  };
+  const std::vector<Proposal> seen = Sample(31, 60);
+  auto train = [&](int promoted) {
+    auto screen = MakeScreen(ScreenOptions());
+    for (size_t i = 0; i < seen.size(); ++i) {
+      screen->Admitted(seen[i].genome, seen[i].genome_hash);
+      observe(*screen, seen[i], 0);
+      if (static_cast<int>(i) < promoted) observe(*screen, seen[i], 2);
+    }
+    return screen;
+  };
+  auto few_promoted = train(PredictorScreen::kTargetRungSamples - 1);
+  auto many_promoted = train(30);
+  const std::vector<Proposal> pool = Sample(32, 160);
+  int larger_few = 0, larger_many = 0;
+  for (size_t g = 0; g < pool.size(); g += 8) {
+    std::vector<v1::Genome> group;
+    std::vector<int64_t> params;
+    for (size_t i = g; i < g + 8; ++i) {
+      group.push_back(pool[i].genome);
+      params.push_back(ParamsOf(pool[i].genome));
+    }
+    auto larger_half = [&](size_t chosen) {
+      int smaller = 0;
+      for (int64_t n : params) smaller += n < params[chosen];
+      return smaller >= 4;
+    };
+    larger_few += larger_half(few_promoted->Choose(group, {}));
+    larger_many += larger_half(many_promoted->Choose(group, {}));
+  }
+  EXPECT_LE(larger_few, 4) << "of 20 groups, ranked at rung 0";
+  EXPECT_GE(larger_many, 16) << "of 20 groups, ranked at rung 2";
+}
+
 TEST(PredictorScreen, RestoresToTheSameChoices) {
   auto original = MakeScreen(ScreenOptions(0.02));
   Learn(*original, Sample(7, 30));
