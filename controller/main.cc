@@ -2,10 +2,11 @@
 // read here and nowhere else.
 //
 //   nasprune-controller --listen 127.0.0.1:50051 --redis 127.0.0.1:6379
-//       [--artifact-dir DIR] [--heartbeat-interval-ms 1000] ...
+//       [--artifact-dir DIR] [--metrics-address 0.0.0.0:9464] ...
 // serves the NasController API (for clients), the WorkerRegistry (for
-// workers) and the gRPC health service on one port, keeps everything in
-// Redis, and resumes the jobs it finds there. Runs until SIGTERM or SIGINT.
+// workers) and the gRPC health service on one port, /metrics, /healthz and
+// /readyz on the metrics port, keeps everything in Redis, and resumes the
+// jobs it finds there. Runs until SIGTERM or SIGINT.
 //
 // Exit status: 0 after a signal, 1 when it cannot start, 2 for bad flags.
 
@@ -21,12 +22,14 @@
 #include "common/daemon/daemon.h"
 #include "common/daemon/host_port.h"
 #include "common/metrics/metrics.h"
+#include "common/metrics/metrics_server.h"
 #include "common/version.h"
 #include "controller/jobs/job_manager.h"
 #include "controller/metrics.h"
 #include "controller/scheduler/worker_pool.h"
 #include "controller/service/controller_service.h"
 #include "controller/service/grpc_evaluation_client.h"
+#include "controller/service/readiness.h"
 #include "controller/service/registry_service.h"
 #include "controller/store/redis_store.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -47,6 +50,7 @@ struct Flags {
   int heartbeat_interval_ms = 1000;
   int max_attempts = 3;
   int failure_limit = 3;
+  std::string metrics_address;  // Empty: no metrics port.
 };
 
 int Fail(const absl::Status& status) {
@@ -107,12 +111,48 @@ int Serve(const Flags& flags) {
   }
   nasprune::metrics::Registry registry;
   c::ControllerMetrics metrics(registry);
+  // The health service follows readiness: set once the server runs.
+  std::atomic<grpc::HealthCheckServiceInterface*> health{nullptr};
+  std::atomic<c::JobManager*> loaded{nullptr};
+  absl::StatusOr<std::unique_ptr<nasprune::redis::RedisClient>> probe =
+      nasprune::redis::RedisClient::Connect(
+          {.host = redis->host,
+           .port = redis->port,
+           .timeout = std::chrono::milliseconds(flags.redis_timeout_ms)});
+  if (!probe.ok()) {
+    std::cerr << "error: redis at " << flags.redis << ": "
+              << probe.status().message() << "\n";
+    return 1;
+  }
+  c::ControllerReadiness readiness(
+      {.redis = *std::move(probe),
+       .store_healthy =
+           [&loaded] {
+             c::JobManager* m = loaded.load();
+             return m == nullptr || m->store_healthy();
+           },
+       .on_result =
+           [&health](bool ready) {
+             if (grpc::HealthCheckServiceInterface* h = health.load()) {
+               SetServing(*h, ready);
+             }
+           }});
+  std::unique_ptr<nasprune::metrics::MetricsServer> metrics_server;
+  if (!flags.metrics_address.empty()) {
+    // Before the jobs load, so that probes see "not ready" rather than no
+    // answer while a large Redis is read.
+    absl::StatusOr<std::unique_ptr<nasprune::metrics::MetricsServer>> started =
+        nasprune::metrics::MetricsServer::Create(
+            {.address = flags.metrics_address,
+             .registry = &registry,
+             .readiness = [&readiness] { return readiness.Check(); }});
+    if (!started.ok()) return Fail(started.status());
+    metrics_server = *std::move(started);
+  }
   c::WorkerPool pool({.heartbeat_interval = std::chrono::milliseconds(
                           flags.heartbeat_interval_ms),
                       .failure_limit = flags.failure_limit});
   c::GrpcEvaluationClient client;
-  // The health service follows the store's: set once the server runs.
-  std::atomic<grpc::HealthCheckServiceInterface*> health{nullptr};
   absl::StatusOr<std::unique_ptr<c::JobManager>> manager =
       c::JobManager::Create({.store = store->get(),
                              .pool = &pool,
@@ -149,12 +189,17 @@ int Serve(const Flags& flags) {
     return 1;
   }
   health = server->GetHealthCheckService();
-  SetServing(*health.load(), (*manager)->store_healthy());
+  loaded = manager->get();
+  readiness.SetServing();
+  SetServing(*health.load(), readiness.Check().ok());
   (*manager)->Start();
   std::cerr << "nasprune-controller: serving on " << flags.listen << ", redis "
             << flags.redis << ", artifacts in "
-            << (flags.artifact_dir.empty() ? "(none)" : flags.artifact_dir)
-            << "\n";
+            << (flags.artifact_dir.empty() ? "(none)" : flags.artifact_dir);
+  if (metrics_server) {
+    std::cerr << ", metrics on port " << metrics_server->port();
+  }
+  std::cerr << "\n";
   const int signal = stop_signals.Wait();
   std::cerr << "nasprune-controller: signal " << signal << ", stopping\n";
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -191,6 +236,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--heartbeat-interval-ms", flags.heartbeat_interval_ms,
                  "Worker heartbeat interval; a worker silent for two is lost")
+      ->capture_default_str();
+  app.add_option("--metrics-address", flags.metrics_address,
+                 "HOST:PORT of /metrics, /healthz and /readyz (HOST an IPv4 "
+                 "address or localhost, PORT 0 for any; empty: none)")
       ->capture_default_str();
   app.add_option("--max-attempts", flags.max_attempts,
                  "Dispatches of one trial before it fails")

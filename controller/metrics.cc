@@ -43,10 +43,23 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry)
                                    {"state"})),
       best_accuracy(registry.AddGaugeFamily(
           "nasprune_best_accuracy",
-          "Best validation accuracy of a job's feasible trials.", {"job"})),
+          "Best validation accuracy of a running job's feasible trials.", {"job_id"})),
+      pareto_size(registry.AddGaugeFamily(
+          "nasprune_pareto_front_size",
+          "Points on a running job's Pareto front.", {"job_id"})),
+      hypervolume(registry.AddGaugeFamily(
+          "nasprune_pareto_hypervolume",
+          "Hypervolume of a running job's Pareto front against its reference "
+          "point (costs normalized by it).",
+          {"job_id"})),
       store_errors(registry.AddCounter("nasprune_store_errors_total",
                                        "Store writes and reads that failed.")),
       store_up(registry.AddGauge("nasprune_store_up",
-                                 "1 when the last store write succeeded.")) {}
+                                 "1 when the last store write succeeded.")),
+      store_write_seconds(registry.AddHistogram(
+          "nasprune_store_write_seconds",
+          "Wall time of one store write: a batch of job commits and cache "
+          "entries.",
+          metrics::ExponentialBuckets(0.0001, 2, 16))) {}
 
 }  // namespace nasprune::controller

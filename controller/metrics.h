@@ -35,9 +35,14 @@ struct ControllerMetrics {
   metrics::Family<metrics::Gauge>& jobs;
   // Best validation accuracy so far, by job.
   metrics::Family<metrics::Gauge>& best_accuracy;
+  // Per running job: points on its Pareto front and their hypervolume.
+  metrics::Family<metrics::Gauge>& pareto_size;
+  metrics::Family<metrics::Gauge>& hypervolume;
   // Store writes that failed, and whether the last write succeeded.
   metrics::Counter& store_errors;
   metrics::Gauge& store_up;
+  // Wall time of one store write (a batch of commits and cache entries).
+  metrics::Histogram& store_write_seconds;
 };
 
 }  // namespace nasprune::controller

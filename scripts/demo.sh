@@ -55,6 +55,7 @@ echo
 # (1) The service.
 redis_port=$(free_port)
 controller=127.0.0.1:$(free_port)
+controller_metrics=127.0.0.1:$(free_port)
 mkdir -p "$run/redis" "$run/artifacts"
 /usr/bin/redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run/redis" \
   --appendonly yes --save "" > "$run/redis.log" 2>&1 &
@@ -62,18 +63,19 @@ pids+=($!)
 wait_for_line "$run/redis.log" "Ready to accept connections"
 "$build_dir/bin/nasprune-controller" --listen "$controller" \
   --redis "127.0.0.1:$redis_port" --artifact-dir "$run/artifacts" \
-  > "$run/controller.log" 2>&1 &
+  --metrics-address "$controller_metrics" > "$run/controller.log" 2>&1 &
 pids+=($!)
 wait_for_line "$run/controller.log" "serving on"
 for i in 1 2; do
   "$build_dir/bin/nasprune-worker" serve --listen "127.0.0.1:$(free_port)" \
     --name "demo-worker-$i" --controller "$controller" --threads 1 \
-    --artifact-dir "$run/artifacts" > "$run/worker-$i.log" 2>&1 &
+    --artifact-dir "$run/artifacts" --metrics-address "127.0.0.1:0" \
+    > "$run/worker-$i.log" 2>&1 &
   pids+=($!)
   wait_for_line "$run/worker-$i.log" "serving on"
 done
 export NASPRUNE_CONTROLLER=$controller
-echo "== nasprune workers   (redis-server on 127.0.0.1:$redis_port, controller on $controller)"
+echo "== nasprune workers   (redis-server on 127.0.0.1:$redis_port, controller on $controller, its metrics on http://$controller_metrics/metrics)"
 "$cli" workers
 echo
 

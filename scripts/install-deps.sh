@@ -16,7 +16,9 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev
   protobuf-compiler
   # Libraries.
-  libabsl-dev libtorch-dev libhiredis-dev libcivetweb-dev libyaml-cpp-dev
+  libabsl-dev libtorch-dev libhiredis-dev libyaml-cpp-dev
+  # Metrics: prometheus-cpp (core), served over civetweb.
+  prometheus-cpp-dev libcivetweb-dev
   libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev libstb-dev
   # Tests and benchmarks.
   libgtest-dev libgmock-dev libbenchmark-dev

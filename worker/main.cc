@@ -8,9 +8,11 @@
 // JSON on stdout (progress goes to stderr).
 //
 //   nasprune-worker serve --listen 127.0.0.1:50052 [--controller HOST:PORT]
-//       [--slots 1] [--evaluator libtorch|synthetic] ...
-// runs the daemon: the gRPC Worker service and the health service, and
-// (with --controller) registration and heartbeats, until SIGTERM or SIGINT.
+//       [--slots 1] [--evaluator libtorch|synthetic]
+//       [--metrics-address 0.0.0.0:9465] ...
+// runs the daemon: the gRPC Worker service and the health service, /metrics,
+// /healthz and /readyz on the metrics port, and (with --controller)
+// registration and heartbeats, until SIGTERM or SIGINT.
 //
 // Exit status: 0 success, 1 evaluation failure or serving error, 2 bad input
 // or usage.
@@ -31,6 +33,7 @@
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "common/metrics/metrics.h"
+#include "common/metrics/metrics_server.h"
 #include "common/version.h"
 #include "google/protobuf/util/json_util.h"
 #include "worker/evaluator/libtorch_evaluator.h"
@@ -82,6 +85,7 @@ struct ServeFlags {
   int synthetic_stop_delay_ms = 0;
   bool synthetic_fail_all = false;
   std::string artifact_dir;
+  std::string metrics_address;  // Empty: no metrics port.
 };
 
 struct EvaluateFlags {
@@ -141,16 +145,36 @@ int Serve(const ServeFlags& flags, const EngineFlags& engine) {
     return Fail(absl::Status(daemon.status().code(),
                              absl::StrCat("--", daemon.status().message())));
   }
+  std::unique_ptr<nasprune::metrics::MetricsServer> metrics_server;
+  if (!flags.metrics_address.empty()) {
+    w::WorkerDaemon* d = daemon->get();
+    absl::StatusOr<std::unique_ptr<nasprune::metrics::MetricsServer>> started =
+        nasprune::metrics::MetricsServer::Create(
+            {.address = flags.metrics_address,
+             .registry = &registry,
+             .before_scrape =
+                 [&metrics] {
+                   metrics.resident_memory_bytes.Set(
+                       static_cast<double>(w::ResidentBytes()));
+                 },
+             .readiness = [d] { return d->Readiness(); }});
+    if (!started.ok()) return Fail(started.status());
+    metrics_server = *std::move(started);
+  }
   const w::WorkerIdentity& identity = (*daemon)->identity();
   std::cerr << absl::StrFormat(
-      "nasprune-worker %s: serving on %s, %d slot(s), evaluator %s%s\n",
+      "nasprune-worker %s: serving on %s, %d slot(s), evaluator %s%s%s\n",
       identity.name, identity.address, flags.daemon.slots,
       identity.evaluator_version,
       flags.daemon.controller.empty()
           ? ""
-          : absl::StrCat(", controller ", flags.daemon.controller));
+          : absl::StrCat(", controller ", flags.daemon.controller),
+      metrics_server
+          ? absl::StrCat(", metrics on port ", metrics_server->port())
+          : "");
   const int signal = stop_signals.Wait();
   std::cerr << "nasprune-worker: signal " << signal << ", stopping\n";
+  metrics_server.reset();  // Its readiness check asks the daemon.
   (*daemon)->Stop();
   return 0;
 }
@@ -360,6 +384,9 @@ int main(int argc, char** argv) {
                   "Fail every synthetic evaluation (fault tests)");
   serve->add_option("--artifact-dir", s.artifact_dir,
                     "Where exported models are written, as <sha256>.pt");
+  serve->add_option("--metrics-address", s.metrics_address,
+                    "HOST:PORT of /metrics, /healthz and /readyz (HOST an "
+                    "IPv4 address or localhost, PORT 0 for any; empty: none)");
   AddEngineFlags(serve, engine);
 
   try {

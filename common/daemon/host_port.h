@@ -13,20 +13,23 @@ namespace nasprune {
 
 struct HostPort {
   std::string host;  // Not empty; "[::1]" keeps its brackets.
-  int port = 0;      // In [1, 65535].
+  int port = 0;      // In [min_port, 65535].
 };
 
 // Splits `value` at its last colon. INVALID_ARGUMENT naming `flag` when the
-// host is empty or the port is not a number in [1, 65535].
+// host is empty or the port is not a number in [min_port, 65535] (a
+// min_port of 0 lets a listening flag ask for any free port).
 inline absl::StatusOr<HostPort> ParseHostPort(const std::string& flag,
-                                              const std::string& value) {
+                                              const std::string& value,
+                                              int min_port = 1) {
   const size_t colon = value.rfind(':');
   HostPort parsed;
   if (colon == std::string::npos || colon == 0 ||
       !absl::SimpleAtoi(value.substr(colon + 1), &parsed.port) ||
-      parsed.port <= 0 || parsed.port > 65535) {
+      parsed.port < min_port || parsed.port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": \"", value, "\" is not HOST:PORT with a port in [1, 65535]"));
+        flag, ": \"", value, "\" is not HOST:PORT with a port in [", min_port,
+        ", 65535]"));
   }
   parsed.host = value.substr(0, colon);
   return parsed;

@@ -18,9 +18,21 @@ void UpdateGauges(ControllerMetrics& metrics, JobRegistry& registry,
     for (const Job* job : registry.jobs()) {
       queued += job->queued();
       ++by_state[job->status().state()];
+      // Per-job series only while the job runs: ended jobs leave the
+      // output, so the series stay bounded.
+      if (jobspec::IsFinal(job->status().state())) {
+        for (auto* family :
+             {&m->best_accuracy, &m->pareto_size, &m->hypervolume}) {
+          family->Remove({job->id()});
+        }
+        continue;
+      }
       if (!job->status().best_trial_id().empty()) {
         m->best_accuracy.Labels({job->id()}).Set(job->status().best_accuracy());
       }
+      const v1::ParetoFront front = job->ParetoFront();
+      m->pareto_size.Labels({job->id()}).Set(front.points_size());
+      m->hypervolume.Labels({job->id()}).Set(front.hypervolume());
     }
   }
   m->queue_depth.Set(queued);

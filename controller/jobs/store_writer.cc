@@ -1,6 +1,7 @@
 #include "controller/jobs/store_writer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -56,7 +57,7 @@ void StoreWriter::Write(Batch batch) {
   if (running_) {
     pending_ = std::move(batch);
   } else {
-    result_ = WriteNow(*options_.store, std::move(batch));
+    result_ = TimedWrite(std::move(batch));
   }
 }
 
@@ -130,13 +131,24 @@ void StoreWriter::Loop() {
       batch = *std::move(pending_);
       pending_.reset();
     }
-    Result result = WriteNow(*options_.store, std::move(batch));
+    Result result = TimedWrite(std::move(batch));
     {
       absl::MutexLock lock(&mu_);
       result_ = std::move(result);
     }
     if (options_.written) options_.written();
   }
+}
+
+StoreWriter::Result StoreWriter::TimedWrite(Batch batch) {
+  const auto start = std::chrono::steady_clock::now();
+  Result result = WriteNow(*options_.store, std::move(batch));
+  if (options_.metrics != nullptr) {
+    options_.metrics->store_write_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  return result;
 }
 
 StoreWriter::Result StoreWriter::WriteNow(Store& store, Batch batch) {

@@ -111,6 +111,8 @@ class StoreWriter {
   static constexpr size_t kCacheChunk = 500;
 
  private:
+  // WriteNow on the store, its wall time observed in the metrics.
+  Result TimedWrite(Batch batch);
   struct Waiter {
     std::string job_id;
     std::function<void(absl::Status)> answer;

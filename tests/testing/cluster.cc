@@ -70,6 +70,7 @@ bool Cluster::Start(int heartbeat_interval_ms) {
     return false;
   }
   controller_port_ = FreePort();
+  controller_metrics_port_ = FreePort();
   return StartController();
 }
 
@@ -79,7 +80,8 @@ bool Cluster::StartController() {
           {NASPRUNE_CONTROLLER_BIN, "--listen", address, "--redis",
            absl::StrCat("127.0.0.1:", redis_.port()), "--artifact-dir",
            artifact_dir(), "--heartbeat-interval-ms",
-           std::to_string(heartbeat_interval_ms_)},
+           std::to_string(heartbeat_interval_ms_), "--metrics-address",
+           absl::StrCat("127.0.0.1:", controller_metrics_port_)},
           dir_ + "/controller.log")) {
     return false;
   }
@@ -113,21 +115,25 @@ int Cluster::LaunchWorker(const WorkerOptions& options) {
   Worker worker;
   worker.name = absl::StrCat("worker-", workers_.size());
   worker.port = FreePort();
+  worker.metrics_port = FreePort();
   const std::string address = absl::StrCat("127.0.0.1:", worker.port);
-  std::vector<std::string> argv = {NASPRUNE_WORKER_BIN,
-                                   "serve",
-                                   "--listen",
-                                   address,
-                                   "--name",
-                                   worker.name,
-                                   "--controller",
-                                   absl::StrCat("127.0.0.1:", controller_port_),
-                                   "--slots",
-                                   std::to_string(options.slots),
-                                   "--evaluator",
-                                   options.evaluator,
-                                   "--artifact-dir",
-                                   artifact_dir()};
+  std::vector<std::string> argv = {
+      NASPRUNE_WORKER_BIN,
+      "serve",
+      "--listen",
+      address,
+      "--name",
+      worker.name,
+      "--controller",
+      absl::StrCat("127.0.0.1:", controller_port_),
+      "--slots",
+      std::to_string(options.slots),
+      "--evaluator",
+      options.evaluator,
+      "--artifact-dir",
+      artifact_dir(),
+      "--metrics-address",
+      absl::StrCat("127.0.0.1:", worker.metrics_port)};
   if (options.evaluator == "synthetic") {
     argv.push_back("--synthetic-delay-ms");
     argv.push_back(std::to_string(options.synthetic_delay_ms));

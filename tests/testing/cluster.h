@@ -66,6 +66,12 @@ class Cluster {
     return "127.0.0.1:" + std::to_string(controller_port_);
   }
   std::string ControllerLog() const { return controller_.Log(); }
+  // The ports of /metrics, /healthz and /readyz.
+  int controller_metrics_port() const { return controller_metrics_port_; }
+  int worker_metrics_port(int index) const {
+    return workers_[index].metrics_port;
+  }
+  int worker_count() const { return static_cast<int>(workers_.size()); }
   pid_t controller_pid() const { return controller_.pid(); }
 
   v1::NasController::Stub& api() { return *api_; }
@@ -97,6 +103,7 @@ class Cluster {
   struct Worker {
     std::string name;
     int port = 0;
+    int metrics_port = 0;
     std::unique_ptr<ChildProcess> process;
     std::unique_ptr<v1::Worker::Stub> stub;
   };
@@ -105,6 +112,7 @@ class Cluster {
   RedisServer redis_;
   int heartbeat_interval_ms_ = 200;
   int controller_port_ = 0;
+  int controller_metrics_port_ = 0;
   ChildProcess controller_;
   std::unique_ptr<v1::NasController::Stub> api_;
   std::vector<Worker> workers_;

@@ -24,6 +24,9 @@ WorkerMetrics::WorkerMetrics(metrics::Registry& registry)
                                     {"state"})),
       rejected(registry.AddCounter(
           "nasprune_worker_rejected_evaluations_total",
-          "Evaluate calls refused because every slot was busy.")) {}
+          "Evaluate calls refused because every slot was busy.")),
+      resident_memory_bytes(registry.AddGauge(
+          "nasprune_worker_resident_memory_bytes",
+          "Resident memory of the worker process, sampled at each scrape.")) {}
 
 }  // namespace nasprune::worker

@@ -23,6 +23,8 @@ struct WorkerMetrics {
   metrics::Family<metrics::Gauge>& slots;
   // Evaluate calls refused because every slot was busy.
   metrics::Counter& rejected;
+  // Resident memory of the process, sampled at each scrape (main.cc).
+  metrics::Gauge& resident_memory_bytes;
 };
 
 }  // namespace nasprune::worker

@@ -66,7 +66,9 @@ bool Registrar::Register() {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        options_.call_deadline);
-  if (!stub_->Register(&context, request, &response).ok()) return false;
+  const bool reached = stub_->Register(&context, request, &response).ok();
+  reached_ = reached;
+  if (!reached) return false;
   absl::MutexLock lock(&mu_);
   lease_id_ = response.lease_id();
   interval_ = absl::Milliseconds(
@@ -91,7 +93,9 @@ bool Registrar::Heartbeat(absl::Duration interval) {
   context.set_deadline(
       std::chrono::system_clock::now() +
       std::min(options_.call_deadline, absl::ToChronoMilliseconds(interval)));
-  if (!stub_->Heartbeat(&context, request, &response).ok()) return false;
+  const bool reached = stub_->Heartbeat(&context, request, &response).ok();
+  reached_ = reached;
+  if (!reached) return false;
   for (const std::string& id : response.cancel_trial_ids()) {
     options_.slots->Cancel(id);
   }

@@ -51,6 +51,9 @@ class Registrar {
   // Registrations that succeeded so far (re-registrations included).
   int64_t registrations() const { return registrations_.load(); }
   bool registered() const;
+  // Registered, and the last call to the controller reached it (what the
+  // worker's /readyz reports).
+  bool connected() const { return registered() && reached_.load(); }
 
  private:
   void Run();
@@ -70,6 +73,7 @@ class Registrar {
   std::string lease_id_ ABSL_GUARDED_BY(mu_);
   absl::Duration interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(1);
   std::atomic<int64_t> registrations_{0};
+  std::atomic<bool> reached_{false};
   std::thread thread_;
 };
 

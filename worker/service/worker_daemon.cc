@@ -99,4 +99,12 @@ void WorkerDaemon::Stop() {
   server_.reset();
 }
 
+absl::Status WorkerDaemon::Readiness() const {
+  if (registrar_ == nullptr || registrar_->connected()) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "not registered with the controller at ", options_.controller));
+}
+
 }  // namespace nasprune::worker

@@ -63,6 +63,11 @@ class WorkerDaemon {
   const WorkerIdentity& identity() const { return identity_; }
   int port() const { return port_; }
 
+  // What /readyz says: OK when the worker is registered with its controller
+  // and its last call reached it (always, for a worker started without
+  // one); UNAVAILABLE otherwise.
+  absl::Status Readiness() const;
+
   void Stop();
 
  private:

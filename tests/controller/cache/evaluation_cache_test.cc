@@ -45,7 +45,7 @@ class EvaluationCacheTest : public ::testing::Test {
   }
 
   double Count(const char* result) {
-    return metrics_.cache_requests.Labels({result}).value();
+    return metrics_.cache_requests.Labels({result}).Value();
   }
 
   FlakyStore store_;

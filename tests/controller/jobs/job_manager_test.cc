@@ -35,7 +35,7 @@ TEST_F(JobManagerTest, RunsAJobToTheEndAndStoresIt) {
   // Results went to the cache; the metrics counted them.
   EXPECT_TRUE(
       store_.GetCachedResult((*trials)[0].result().cache_key())->has_value());
-  EXPECT_EQ(metrics_.trials.Labels({"succeeded"}).value(), 5);
+  EXPECT_EQ(metrics_.trials.Labels({"succeeded"}).Value(), 5);
   EXPECT_NE(registry_.TextFormat().find(
                 "nasprune_trials_total{state=\"succeeded\"} 5"),
             std::string::npos);

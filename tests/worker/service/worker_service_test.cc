@@ -118,7 +118,7 @@ TEST_F(WorkerServiceTest, AMalformedRequestIsInvalidArgumentAndTakesNoSlot) {
   v1::EvaluateEvent event;
   EXPECT_FALSE(reader->Read(&event));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(metrics_.slots.Labels({"busy"}).value(), 0);
+  EXPECT_EQ(metrics_.slots.Labels({"busy"}).Value(), 0);
 }
 
 TEST_F(WorkerServiceTest, ACallerThatLeavesStopsItsEvaluationAtOnce) {
@@ -140,7 +140,7 @@ TEST_F(WorkerServiceTest, ACallerThatLeavesStopsItsEvaluationAtOnce) {
   // its slot frees with a word to the registrar.
   server_->Shutdown();
   EXPECT_TRUE(slots_.Running().empty());
-  EXPECT_EQ(metrics_.evaluations.Labels({"cancelled"}).value(), 1);
+  EXPECT_EQ(metrics_.evaluations.Labels({"cancelled"}).Value(), 1);
   EXPECT_EQ(freed_.load(), 1);
 }
 
@@ -186,13 +186,15 @@ TEST_F(WorkerServiceTest, CountsEvaluationsByOutcome) {
   Evaluate("t1");
   Evaluate("t2");
   Evaluate("bad");
-  EXPECT_EQ(metrics_.evaluations.Labels({"succeeded"}).value(), 2);
-  EXPECT_EQ(metrics_.evaluations.Labels({"failed"}).value(), 1);
-  EXPECT_EQ(metrics_.evaluation_duration_seconds.count(), 3u);
-  EXPECT_EQ(metrics_.train_samples_per_second.value(), 1234);
-  EXPECT_EQ(metrics_.train_gflops_per_second.value(), 5.5);
-  EXPECT_EQ(metrics_.slots.Labels({"free"}).value(), 2);
-  EXPECT_EQ(metrics_.slots.Labels({"busy"}).value(), 0);
+  EXPECT_EQ(metrics_.evaluations.Labels({"succeeded"}).Value(), 2);
+  EXPECT_EQ(metrics_.evaluations.Labels({"failed"}).Value(), 1);
+  EXPECT_EQ(
+      metrics_.evaluation_duration_seconds.Collect().histogram.sample_count,
+      3u);
+  EXPECT_EQ(metrics_.train_samples_per_second.Value(), 1234);
+  EXPECT_EQ(metrics_.train_gflops_per_second.Value(), 5.5);
+  EXPECT_EQ(metrics_.slots.Labels({"free"}).Value(), 2);
+  EXPECT_EQ(metrics_.slots.Labels({"busy"}).Value(), 0);
   const std::string text = registry_.TextFormat();
   EXPECT_NE(
       text.find("nasprune_worker_evaluations_total{outcome=\"succeeded\"} 2"),
