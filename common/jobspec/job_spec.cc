@@ -248,6 +248,8 @@ void ValidateStrategy(const v1::StrategySpec& s, FieldErrors* errors) {
                          screening.exploration(), 0, 10);
   errors->CheckRealRange("strategy.screening.cost_weight",
                          screening.cost_weight(), 0, 1);
+  errors->CheckRange("strategy.screening.accuracy_every",
+                     screening.accuracy_every(), 0, 64);
 }
 
 void ValidateInheritance(const JobSpec& spec, FieldErrors* errors) {

@@ -36,6 +36,7 @@ absl::StatusOr<std::shared_ptr<Screen>> CreateScreen(const v1::JobSpec& spec) {
                                    : 8,
            .exploration = screening.exploration(),
            .cost_weight = screening.cost_weight(),
+           .accuracy_every = screening.accuracy_every(),
            .seed = spec.seed()});
   if (!screen.ok()) return screen.status();
   return std::shared_ptr<Screen>(*std::move(screen));

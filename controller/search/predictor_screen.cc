@@ -31,12 +31,13 @@ int ProxyFeature(v1::Metric metric) {
 absl::StatusOr<std::unique_ptr<PredictorScreen>> PredictorScreen::Create(
     Options options) {
   if (options.objectives.empty() || options.min_observations < 2 ||
-      !(options.exploration >= 0) || !(options.cost_weight >= 0)) {
+      !(options.exploration >= 0) || !(options.cost_weight >= 0) ||
+      options.accuracy_every < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "strategy.screening: need an objective, min_observations ≥ 2 (got ",
         options.min_observations, "), exploration ≥ 0 (got ",
-        options.exploration, ") and cost_weight ≥ 0 (got ", options.cost_weight,
-        ")"));
+        options.exploration, "), cost_weight ≥ 0 (got ", options.cost_weight,
+        ") and accuracy_every ≥ 0 (got ", options.accuracy_every, ")"));
   }
   return std::unique_ptr<PredictorScreen>(new PredictorScreen(options));
 }
@@ -247,11 +248,21 @@ size_t PredictorScreen::Choose(const std::vector<v1::Genome>& candidates,
     if (it != features_.end()) member_features.push_back(it->second);
   }
   if (valid.empty()) return 0;
+  const int every = options_.accuracy_every;
+  const bool by_accuracy =
+      every > 0 && screened_proposals_ % every == every - 1;
   ++screened_proposals_;
   screened_candidates_ += static_cast<int64_t>(candidates.size());
   const int target = TargetRung();
   const std::vector<Predicted> predicted =
       PredictAt(cand_features, target, /*optimistic=*/true);
+  if (by_accuracy) {
+    size_t best = 0;
+    for (size_t i = 1; i < predicted.size(); ++i) {
+      if (predicted[i].accuracy > predicted[best].accuracy) best = i;
+    }
+    return valid[best];
+  }
   std::vector<double> gains = Gains(cand_features, predicted, target);
   const std::vector<std::vector<double>> cands =
       Points(cand_features, predicted);

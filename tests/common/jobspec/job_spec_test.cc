@@ -665,6 +665,12 @@ INSTANTIATE_TEST_SUITE_P(
                s->mutable_strategy()->mutable_screening()->set_cost_weight(-0.1);
              },
              "strategy.screening.cost_weight: -0.1 is outside [0, 1]"},
+        Case{"ScreeningAccuracyEvery",
+             [](JobSpec* s) {
+               s->mutable_strategy()->mutable_screening()->set_accuracy_every(
+                   65);
+             },
+             "strategy.screening.accuracy_every: 65 is outside [0, 64]"},
         Case{"InheritWeightsWithRandomSearch",
              [](JobSpec* s) {
                s->mutable_strategy()->mutable_random();

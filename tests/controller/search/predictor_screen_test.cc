@@ -90,8 +90,10 @@ TEST(PredictorScreen, RefusesUnusableOptions) {
   PredictorScreen::Options negative = ScreenOptions();
   negative.exploration = -0.5;
   PredictorScreen::Options negative_cost = ScreenOptions(-0.01);
-  for (const auto& options :
-       {no_objectives, one_observation, negative, negative_cost}) {
+  PredictorScreen::Options negative_every = ScreenOptions();
+  negative_every.accuracy_every = -1;
+  for (const auto& options : {no_objectives, one_observation, negative,
+                              negative_cost, negative_every}) {
     const auto screen = PredictorScreen::Create(options);
     ASSERT_FALSE(screen.ok());
     EXPECT_EQ(screen.status().code(), absl::StatusCode::kInvalidArgument);
@@ -186,25 +188,28 @@ PredictorScreen::Options TwoObjectiveOptions(int64_t max_params) {
 
 int64_t ParamsOf(const v1::Genome& g) { return CostOf(g).params; }
 
-TEST(PredictorScreen, PrefersTheCandidateThatExtendsTheFront) {
-  // The screen has seen only the larger half of the space, so the front's
-  // small end is empty: a candidate below its smallest model adds the most
-  // hypervolume, though every larger one is predicted more accurate.
+// The screen has seen only the larger half of the space, so the front's
+// small end is empty; candidates in groups of one small genome (below the
+// smallest tenth seen) among seven of the larger half.
+struct FrontCase {
+  std::vector<Proposal> seen;  // The larger half.
+  int64_t max_params = 0;
+  std::vector<std::vector<v1::Genome>> groups;
+  std::vector<size_t> small_at;  // Where each group's small genome is.
+};
+
+FrontCase MakeFrontCase() {
+  FrontCase c;
   std::vector<Proposal> seen = Sample(21, 120);
   std::vector<int64_t> params;
   for (const Proposal& p : seen) params.push_back(ParamsOf(p.genome));
   std::vector<int64_t> sorted = params;
   std::sort(sorted.begin(), sorted.end());
   const int64_t median = sorted[sorted.size() / 2];
-  std::vector<Proposal> larger;
   for (size_t i = 0; i < seen.size(); ++i) {
-    if (params[i] >= median) larger.push_back(seen[i]);
+    if (params[i] >= median) c.seen.push_back(seen[i]);
   }
-  auto screen = MakeScreen(TwoObjectiveOptions(2 * sorted.back()));
-  auto accuracy_only = MakeScreen(ScreenOptions());
-  Learn(*screen, larger);
-  Learn(*accuracy_only, larger);
-
+  c.max_params = 2 * sorted.back();
   const std::vector<Proposal> pool = Sample(22, 400);
   std::vector<v1::Genome> small, big;
   for (const Proposal& p : pool) {
@@ -212,18 +217,51 @@ TEST(PredictorScreen, PrefersTheCandidateThatExtendsTheFront) {
     if (n < sorted[sorted.size() / 10]) small.push_back(p.genome);
     if (n >= median) big.push_back(p.genome);
   }
-  ASSERT_GE(small.size(), 10u);
-  ASSERT_GE(big.size(), 70u);
-  int small_chosen = 0, small_chosen_by_accuracy = 0;
-  for (size_t g = 0; g < 10; ++g) {
-    // One small candidate among seven larger ones, at a different place.
+  EXPECT_GE(small.size(), 10u);
+  EXPECT_GE(big.size(), 70u);
+  for (size_t g = 0; g < 10 && g < small.size() && 7 * g + 7 <= big.size();
+       ++g) {
     std::vector<v1::Genome> group(big.begin() + 7 * g, big.begin() + 7 * g + 7);
     group.insert(group.begin() + g % 8, small[g]);
-    small_chosen += screen->Choose(group, {}) == g % 8;
-    small_chosen_by_accuracy += accuracy_only->Choose(group, {}) == g % 8;
+    c.groups.push_back(std::move(group));
+    c.small_at.push_back(g % 8);
+  }
+  return c;
+}
+
+TEST(PredictorScreen, PrefersTheCandidateThatExtendsTheFront) {
+  // A candidate below the front's smallest model adds the most hypervolume,
+  // though every larger one is predicted more accurate.
+  const FrontCase c = MakeFrontCase();
+  ASSERT_EQ(c.groups.size(), 10u);
+  auto screen = MakeScreen(TwoObjectiveOptions(c.max_params));
+  auto accuracy_only = MakeScreen(ScreenOptions());
+  Learn(*screen, c.seen);
+  Learn(*accuracy_only, c.seen);
+  int small_chosen = 0, small_chosen_by_accuracy = 0;
+  for (size_t g = 0; g < c.groups.size(); ++g) {
+    small_chosen += screen->Choose(c.groups[g], {}) == c.small_at[g];
+    small_chosen_by_accuracy +=
+        accuracy_only->Choose(c.groups[g], {}) == c.small_at[g];
   }
   EXPECT_GE(small_chosen, 8) << "of 10 groups";
   EXPECT_LE(small_chosen_by_accuracy, 2) << "of 10 groups";
+}
+
+TEST(PredictorScreen, EveryNthProposalGoesToTheAccurateEnd) {
+  const FrontCase c = MakeFrontCase();
+  ASSERT_EQ(c.groups.size(), 10u);
+  PredictorScreen::Options options = TwoObjectiveOptions(c.max_params);
+  options.accuracy_every = 2;
+  auto screen = MakeScreen(options);
+  Learn(*screen, c.seen);
+  int small_on_gain = 0, small_on_accuracy = 0;
+  for (size_t g = 0; g < c.groups.size(); ++g) {
+    const bool small = screen->Choose(c.groups[g], {}) == c.small_at[g];
+    (g % 2 == 1 ? small_on_accuracy : small_on_gain) += small;
+  }
+  EXPECT_GE(small_on_gain, 4) << "of the 5 proposals ranked by gain";
+  EXPECT_EQ(small_on_accuracy, 0) << "of the 5 ranked by accuracy";
 }
 
 // Rung 0 tells the sizes apart the wrong way round (small models learn
