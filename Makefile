@@ -2,18 +2,20 @@
 #   make test   install dependencies, build, run the whole test suite
 #   make demo   install dependencies, build, run the main job
 #
-# Other targets: deps, build, clean, format. Variables: BUILD_DIR, JOBS.
+# Other targets: deps, build, test-deploy (the images and the compose stack,
+# built and run with a dockerd of its own), clean, format. Variables:
+# BUILD_DIR, JOBS.
 
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNASPRUNE_WERROR=ON
 
-.PHONY: all deps build test demo clean format
+.PHONY: all deps build test test-deploy demo clean format
 
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@NASPRUNE_BUILD_DIR=$(BUILD_DIR) scripts/install-deps.sh
 
 $(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
@@ -25,6 +27,11 @@ build: deps $(BUILD_DIR)/build.ninja
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --no-tests=error -j $(JOBS) \
 	  -LE bench --timeout 900
+
+# docs/operations.md: builds the images, runs the compose stack on loopback,
+# submits a job, downloads its model, checks Prometheus; root only.
+test-deploy: build
+	tests/deploy/test_deploy.sh $(BUILD_DIR)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

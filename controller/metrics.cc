@@ -43,7 +43,8 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry)
                                    {"state"})),
       best_accuracy(registry.AddGaugeFamily(
           "nasprune_best_accuracy",
-          "Best validation accuracy of a running job's feasible trials.", {"job_id"})),
+          "Best validation accuracy of a running job's feasible trials.",
+          {"job_id"})),
       pareto_size(registry.AddGaugeFamily(
           "nasprune_pareto_front_size",
           "Points on a running job's Pareto front.", {"job_id"})),
@@ -52,6 +53,15 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry)
           "Hypervolume of a running job's Pareto front against its reference "
           "point (costs normalized by it).",
           {"job_id"})),
+      strategy_proposals(registry.AddCounterFamily(
+          "nasprune_strategy_proposals_total",
+          "Genomes the search strategies proposed, by strategy kind.",
+          {"strategy"})),
+      strategy_rejected_draws(registry.AddCounterFamily(
+          "nasprune_strategy_rejected_draws_total",
+          "Draws the strategies refused before proposing, by strategy kind "
+          "and reason (infeasible, duplicate).",
+          {"strategy", "reason"})),
       store_errors(registry.AddCounter("nasprune_store_errors_total",
                                        "Store writes and reads that failed.")),
       store_up(registry.AddGauge("nasprune_store_up",

@@ -38,6 +38,12 @@ struct ControllerMetrics {
   // Per running job: points on its Pareto front and their hypervolume.
   metrics::Family<metrics::Gauge>& pareto_size;
   metrics::Family<metrics::Gauge>& hypervolume;
+  // Genomes the search strategies proposed, by strategy kind (random,
+  // evolution, nsga2, reinforce), and the draws they refused before
+  // proposing, by kind and reason (infeasible: the analytic constraints;
+  // duplicate: proposed before in the job).
+  metrics::Family<metrics::Counter>& strategy_proposals;
+  metrics::Family<metrics::Counter>& strategy_rejected_draws;
   // Store writes that failed, and whether the last write succeeded.
   metrics::Counter& store_errors;
   metrics::Gauge& store_up;

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package nasprune needs to build, test and run.
+# Installs every Debian 12 package nasprune needs to build, test and run,
+# and the PyPI packages of scripts/requirements-deploy.txt (the Helm chart
+# test's Kubernetes API schemas) into a virtual environment of the build
+# tree, $NASPRUNE_BUILD_DIR/venv (default build/venv; never the system
+# Python).
 #
-# Idempotent: when every package is already installed it only checks and
+# Idempotent: when everything is already installed it only checks and
 # exits (well under a second). Runs as root, or through sudo otherwise.
-# Nothing is downloaded from anywhere but the Debian archive.
+# Nothing is downloaded from anywhere but the Debian archive and PyPI.
 #
 # Usage: scripts/install-deps.sh [--check]
 #   --check  exit 1 (listing what is missing) instead of installing.
@@ -30,7 +34,37 @@ packages=(
   python3 python3-torch python3-grpcio python3-grpc-tools python3-yaml
   # Screenshots of what users look at (the plot test).
   chromium python3-pil
+  # The Helm chart test: its renderer is Go's text/template with sprig
+  # (tests/deploy/helm_render), the schemas come from PyPI into a venv.
+  golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev
+  python3-venv
+  # make test-deploy: a Docker engine of its own, compose, the base image.
+  docker.io docker-compose debootstrap
 )
+cd "$(dirname "$0")/.."
+venv=${NASPRUNE_BUILD_DIR:-build}/venv
+requirements=scripts/requirements-deploy.txt
+
+# The venv is current when it holds exactly what the requirements pin.
+venv_current() {
+  [[ -x "$venv/bin/python3" ]] &&
+    cmp -s "$requirements" "$venv/.requirements" 2>/dev/null
+}
+
+install_venv() {
+  if venv_current; then return 0; fi
+  if [[ "${1:-}" == "--check" ]]; then
+    echo "install-deps: $venv lacks $requirements" >&2
+    return 1
+  fi
+  echo "install-deps: installing $requirements into $venv"
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    --no-deps --require-hashes -r "$requirements"
+  cp "$requirements" "$venv/.requirements"
+  echo "install-deps: $venv is $(du -sh "$venv" | cut -f1)"
+}
 
 # One dpkg-query for all packages keeps the everything-installed path fast.
 declare -A installed=()
@@ -43,6 +77,7 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_venv "${1:-}"
   exit 0
 fi
 
@@ -64,4 +99,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_venv
 echo "install-deps: done"

@@ -14,9 +14,14 @@
 // /healthz and /readyz on the metrics port, and (with --controller)
 // registration and heartbeats, until SIGTERM or SIGINT.
 //
+//   nasprune-worker drain [--worker 127.0.0.1:50052] [--timeout-seconds 600]
+// tells a serving worker to take no new evaluations and waits until those
+// it runs have ended (a Kubernetes preStop hook).
+//
 // Exit status: 0 success, 1 evaluation failure or serving error, 2 bad input
 // or usage.
 
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -30,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/daemon/daemon.h"
 #include "common/daemon/dimensions.h"
+#include "common/daemon/host_port.h"
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
 #include "common/metrics/metrics.h"
@@ -38,6 +44,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "worker/evaluator/libtorch_evaluator.h"
 #include "worker/memory/caching_allocator.h"
+#include "worker/service/drain.h"
 #include "worker/service/metrics.h"
 #include "worker/service/worker_daemon.h"
 #include "worker/synthetic/synthetic_evaluator.h"
@@ -177,6 +184,24 @@ int Serve(const ServeFlags& flags, const EngineFlags& engine) {
   metrics_server.reset();  // Its readiness check asks the daemon.
   (*daemon)->Stop();
   return 0;
+}
+
+struct DrainFlags {
+  std::string worker = "127.0.0.1:50052";
+  int timeout_seconds = 600;
+};
+
+int Drain(const DrainFlags& flags) {
+  if (absl::Status address =
+          nasprune::ParseHostPort("--worker", flags.worker).status();
+      !address.ok()) {
+    return Fail(address);
+  }
+  const absl::Status drained = w::DrainWorker(
+      {.address = flags.worker,
+       .timeout = std::chrono::seconds(flags.timeout_seconds),
+       .log = [](const std::string& line) { std::cerr << line << "\n"; }});
+  return drained.ok() ? 0 : Fail(drained);
 }
 
 int Evaluate(const EvaluateFlags& flags, const EngineFlags& engine) {
@@ -389,10 +414,25 @@ int main(int argc, char** argv) {
                     "IPv4 address or localhost, PORT 0 for any; empty: none)");
   AddEngineFlags(serve, engine);
 
+  DrainFlags d;
+  auto* drain = app.add_subcommand(
+      "drain",
+      "Tell a serving worker to take no new evaluations, then wait until "
+      "those it runs have ended");
+  drain->add_option("--worker", d.worker, "The worker's gRPC HOST:PORT")
+      ->capture_default_str();
+  drain
+      ->add_option("--timeout-seconds", d.timeout_seconds,
+                   "How long to wait for running evaluations (0: do not "
+                   "wait); exit 1 when they outlast it")
+      ->check(CLI::Range(0, 86400))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;
   }
+  if (drain->parsed()) return Drain(d);
   return serve->parsed() ? Serve(s, engine) : Evaluate(e, engine);
 }

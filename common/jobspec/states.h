@@ -3,8 +3,9 @@
 
 // Job and trial states: which are final, and their short names as people
 // and metric labels see them (JOB_STATE_RUNNING is "RUNNING", and the label
-// "running"). The one home of these rules for the controller, the CLI and
-// the tests.
+// "running"); the metric labels of evaluation phases ("train") and
+// strategy kinds ("nsga2"). The one home of these rules for the controller,
+// the worker, the CLI and the tests.
 
 #include <string>
 
@@ -50,6 +51,28 @@ inline std::string JobStateLabel(v1::JobState state) {
 
 inline std::string TrialStateLabel(v1::TrialState state) {
   return absl::AsciiStrToLower(TrialStateName(state));
+}
+
+inline std::string PhaseLabel(v1::Phase phase) {
+  return absl::AsciiStrToLower(
+      internal::WithoutPrefix(v1::Phase_Name(phase), "PHASE_"));
+}
+
+// random, evolution, nsga2, reinforce; none when unset.
+inline std::string StrategyLabel(const v1::StrategySpec& strategy) {
+  switch (strategy.kind_case()) {
+    case v1::StrategySpec::kRandom:
+      return "random";
+    case v1::StrategySpec::kEvolution:
+      return "evolution";
+    case v1::StrategySpec::kNsga2:
+      return "nsga2";
+    case v1::StrategySpec::kReinforce:
+      return "reinforce";
+    case v1::StrategySpec::KIND_NOT_SET:
+      break;
+  }
+  return "none";
 }
 
 }  // namespace nasprune::jobspec

@@ -208,7 +208,9 @@ int Job::ProposeTrials(int count, absl::Time now) {
   const int64_t left = status_.spec().budget().max_trials() - search_trials_;
   count = static_cast<int>(std::min<int64_t>(count, left));
   if (count <= 0) return 0;
+  const DrawCounts before = strategy_->Draws();
   std::vector<Proposal> proposals = strategy_->Propose(count);
+  CountDraws(before, strategy_->Draws());
   checkpoint_dirty_ = true;
   if (proposals.empty()) proposals_dry_ = true;
   for (const Proposal& proposal : proposals) {
@@ -225,6 +227,22 @@ int Job::ProposeTrials(int count, absl::Time now) {
     ++search_trials_;
   }
   return static_cast<int>(proposals.size());
+}
+
+void Job::CountDraws(const DrawCounts& before, const DrawCounts& after) {
+  ControllerMetrics* m = options_.metrics;
+  if (m == nullptr) return;
+  const std::string kind = jobspec::StrategyLabel(status_.spec().strategy());
+  // Deltas of one Propose call: a restored strategy's earlier counts were
+  // counted by the process that made them.
+  auto add = [](metrics::Counter& counter, int64_t delta) {
+    if (delta > 0) counter.Increment(static_cast<double>(delta));
+  };
+  add(m->strategy_proposals.Labels({kind}), after.proposed - before.proposed);
+  add(m->strategy_rejected_draws.Labels({kind, "infeasible"}),
+      after.infeasible - before.infeasible);
+  add(m->strategy_rejected_draws.Labels({kind, "duplicate"}),
+      after.duplicate - before.duplicate);
 }
 
 std::optional<int64_t> Job::NextTrial(int batch, absl::Time now, int taken) {

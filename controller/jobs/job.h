@@ -55,6 +55,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "controller/jobs/event_log.h"
+#include "controller/metrics.h"
 #include "controller/search/pareto_front.h"
 #include "controller/search/strategy.h"
 #include "controller/store/store.h"
@@ -79,6 +80,9 @@ class Job {
     int max_attempts = 3;
     // Events kept for WatchJob replays.
     int max_retained_events = 10000;
+    // Optional; counts the strategy's proposals and refused draws. Must
+    // outlive the job.
+    ControllerMetrics* metrics = nullptr;
   };
 
   // A new job: `status` holds a prepared spec (jobspec::PrepareJobSpec),
@@ -219,6 +223,8 @@ class Job {
                    absl::Time now);
   // Creates trials from up to `count` proposals; how many it made.
   int ProposeTrials(int count, absl::Time now);
+  // Adds one Propose call's draws to the metrics.
+  void CountDraws(const DrawCounts& before, const DrawCounts& after);
   // Moves a trial to a final state, keeping the counts and the strategy up
   // to date.
   void Complete(v1::TrialRecord& trial, v1::TrialState state, absl::Time now);

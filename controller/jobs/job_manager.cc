@@ -52,7 +52,8 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(
        .clock = options.clock,
        .artifact_dir = options.artifact_dir,
        .job = {.max_attempts = options.max_attempts,
-               .max_retained_events = options.max_retained_events}});
+               .max_retained_events = options.max_retained_events,
+               .metrics = options.metrics}});
   if (!registry.ok()) return registry.status();
   manager->registry_ = *std::move(registry);
   manager->events_ = std::make_unique<EventHub>(manager->registry_.get());

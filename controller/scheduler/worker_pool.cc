@@ -31,7 +31,7 @@ int WorkerPool::Busy(const Worker& w) {
 }
 
 int WorkerPool::Free(const Worker& w) {
-  if (w.await_heartbeat) return 0;
+  if (w.await_heartbeat || w.info.draining()) return 0;
   return std::max(0, w.info.slots() - Busy(w));
 }
 
@@ -75,6 +75,7 @@ v1::HeartbeatResponse WorkerPool::Heartbeat(const v1::HeartbeatRequest& r) {
   Worker& w = it->second;
   w.last_seen = options_.clock->Now();
   w.await_heartbeat = false;
+  if (r.draining()) w.info.set_draining(true);  // For the rest of its lease.
   response.set_known(true);
   const std::set<std::string> running(r.running_trial_ids().begin(),
                                       r.running_trial_ids().end());
@@ -280,9 +281,10 @@ std::vector<v1::WorkerInfo> WorkerPool::Describe() const {
     info.set_busy_slots(std::min(busy, w.info.slots()));
     // One whose cooldown passed is back in rotation (Reinstate() makes it
     // so at the next dispatch).
-    info.set_state(!Rotates(w, now) ? v1::WORKER_STATE_OUT_OF_ROTATION
-                   : busy > 0       ? v1::WORKER_STATE_BUSY
-                                    : v1::WORKER_STATE_IDLE);
+    info.set_state(w.info.draining()  ? v1::WORKER_STATE_DRAINING
+                   : !Rotates(w, now) ? v1::WORKER_STATE_OUT_OF_ROTATION
+                   : busy > 0         ? v1::WORKER_STATE_BUSY
+                                      : v1::WORKER_STATE_IDLE);
     info.set_evaluator_version(w.info.evaluator_version());
     info.set_synthetic(w.info.synthetic());
     for (const std::string& trial : w.trials) info.add_running_trial_ids(trial);

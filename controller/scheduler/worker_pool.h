@@ -27,6 +27,8 @@
 // - A heartbeat that reports a trial the pool does not place on that worker
 //   (one re-queued when the worker was declared lost) asks the worker to
 //   stop it.
+// - A worker that drains (its registration or a heartbeat says so, before
+//   a planned stop) gets no trials; what it runs finishes as usual.
 // - A worker whose last `failure_limit` evaluations all failed retryably
 //   (not because of the genome) is taken out of rotation: it keeps its lease
 //   but gets no trials until it registers again or `rotation_cooldown`

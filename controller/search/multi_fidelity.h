@@ -65,6 +65,7 @@ class MultiFidelity : public SearchStrategy {
   void Observe(const Observation& observation) override;
   bool ShouldStop(const std::string& genome_hash, int rung,
                   const std::vector<double>& val_accuracy) override;
+  DrawCounts Draws() const override { return options_.inner->Draws(); }
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
   std::optional<v1::ScreeningReport> ScreeningRecord() const override {

@@ -21,7 +21,10 @@ bool ProposalFilter::Feasible(const v1::Genome& genome) const {
 ProposalFilter::Verdict ProposalFilter::Check(const v1::Genome& genome,
                                               std::string* hash) {
   *hash = genome::GenomeHash(genome);
-  if (seen_.contains(*hash)) return Verdict::kDuplicate;
+  if (seen_.contains(*hash)) {
+    ++duplicates_;
+    return Verdict::kDuplicate;
+  }
   if (!Feasible(genome)) {
     ++rejected_;
     return Verdict::kInfeasible;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/genome/plan.h"
+#include "controller/search/strategy.h"
 #include "nasprune/v1/job.pb.h"
 #include "nasprune/v1/search.pb.h"
 
@@ -42,7 +43,16 @@ class ProposalFilter {
   void RestoreFrom(const v1::StrategyState& state);
 
   size_t proposed() const { return order_.size(); }
+  // proposed, rejected and duplicates as a strategy reports them.
+  DrawCounts Draws() const {
+    return {.proposed = static_cast<int64_t>(order_.size()),
+            .infeasible = rejected_,
+            .duplicate = duplicates_};
+  }
   int64_t rejected() const { return rejected_; }
+  // Draws refused as already proposed, since this filter was made (not in
+  // the saved state: a count for the metrics).
+  int64_t duplicates() const { return duplicates_; }
 
  private:
   v1::Constraints constraints_;
@@ -50,6 +60,7 @@ class ProposalFilter {
   std::unordered_set<std::string> seen_;
   std::vector<std::string> order_;
   int64_t rejected_ = 0;
+  int64_t duplicates_ = 0;
 };
 
 }  // namespace nasprune::controller

@@ -32,6 +32,7 @@ class RandomSearch : public SearchStrategy {
 
   std::vector<Proposal> Propose(int count) override;
   void Observe(const Observation&) override {}
+  DrawCounts Draws() const override { return filter_.Draws(); }
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
 

@@ -54,6 +54,7 @@ class RegularizedEvolution : public SearchStrategy {
 
   std::vector<Proposal> Propose(int count) override;
   void Observe(const Observation& observation) override;
+  DrawCounts Draws() const override { return filter_.Draws(); }
   v1::StrategyState Save() const override;
   absl::Status Restore(const v1::StrategyState& state) override;
   std::optional<v1::ScreeningReport> ScreeningRecord() const override;

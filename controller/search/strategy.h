@@ -10,6 +10,7 @@
 // Plain C++ over protos: no gRPC. Not thread-safe: the owning job calls it
 // from one thread at a time.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,16 @@ struct Observation {
   v1::EvaluationResult result;  // Unset when FAILED.
 };
 
+// What a strategy drew so far: genomes proposed, and draws it refused as
+// infeasible (the analytic constraints) or as already proposed. Proposed and
+// infeasible include those of a restored state; duplicates count from the
+// strategy's construction.
+struct DrawCounts {
+  int64_t proposed = 0;
+  int64_t infeasible = 0;
+  int64_t duplicate = 0;
+};
+
 class SearchStrategy {
  public:
   virtual ~SearchStrategy() = default;
@@ -77,6 +88,9 @@ class SearchStrategy {
   virtual std::optional<v1::ScreeningReport> ScreeningRecord() const {
     return std::nullopt;
   }
+
+  // Its draws so far (for the controller's metrics).
+  virtual DrawCounts Draws() const = 0;
 
   // The complete state.
   virtual v1::StrategyState Save() const = 0;

@@ -12,6 +12,16 @@ WorkerMetrics::WorkerMetrics(metrics::Registry& registry)
           "nasprune_worker_evaluation_duration_seconds",
           "Wall time of one evaluation, request to last event.",
           metrics::ExponentialBuckets(0.01, 3, 12))),
+      phase_seconds(registry.AddHistogramFamily(
+          "nasprune_worker_phase_seconds",
+          "Seconds one phase of a successful evaluation took, by phase "
+          "(setup, train, prune, finetune, measure, export).",
+          {"phase"}, metrics::ExponentialBuckets(0.01, 3, 12))),
+      epoch_seconds(registry.AddHistogramFamily(
+          "nasprune_worker_epoch_seconds",
+          "Seconds of one training or fine-tuning epoch, by phase (train, "
+          "finetune).",
+          {"phase"}, metrics::ExponentialBuckets(0.1, 2, 14))),
       train_samples_per_second(registry.AddGauge(
           "nasprune_worker_train_samples_per_second",
           "Training throughput of the last successful evaluation.")),

@@ -16,6 +16,12 @@ struct WorkerMetrics {
   metrics::Family<metrics::Counter>& evaluations;
   // Their wall time, from the request to the last event.
   metrics::Histogram& evaluation_duration_seconds;
+  // Seconds each phase (setup, train, prune, finetune, measure, export) of
+  // a successful evaluation took, by phase.
+  metrics::Family<metrics::Histogram>& phase_seconds;
+  // Seconds of one training or fine-tuning epoch, by phase (train,
+  // finetune), as each epoch ends.
+  metrics::Family<metrics::Histogram>& epoch_seconds;
   // Training throughput of the last successful evaluation.
   metrics::Gauge& train_samples_per_second;
   metrics::Gauge& train_gflops_per_second;

@@ -62,6 +62,7 @@ bool Registrar::Register() {
   request.set_slots(options_.slots->size());
   request.set_evaluator_version(id.evaluator_version);
   request.set_synthetic(id.synthetic);
+  request.set_draining(options_.slots->draining());
   v1::RegisterResponse response;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
@@ -87,6 +88,7 @@ bool Registrar::Heartbeat(absl::Duration interval) {
   for (const std::string& id : options_.slots->Running()) {
     request.add_running_trial_ids(id);
   }
+  request.set_draining(options_.slots->draining());
   v1::HeartbeatResponse response;
   grpc::ClientContext context;
   // No longer than an interval, so that beats keep their schedule.
@@ -107,6 +109,13 @@ bool Registrar::Heartbeat(absl::Duration interval) {
   return true;
 }
 
+void Registrar::ReportConnected() {
+  const bool now = connected();
+  if (now == reported_connected_) return;
+  reported_connected_ = now;
+  if (options_.on_connected) options_.on_connected(now);
+}
+
 void Registrar::Run() {
   Clock& clock = *options_.clock;
   absl::Duration backoff = absl::FromChrono(options_.min_backoff);
@@ -114,7 +123,9 @@ void Registrar::Run() {
   bool nudged = false;  // The last beat was a nudge's.
   while (true) {
     if (!registered()) {
-      if (Register()) {
+      const bool registered_now = Register();
+      ReportConnected();
+      if (registered_now) {
         // The first beat at once: it says what still runs here (trials of
         // an earlier registration), so the controller counts those slots
         // busy before it sends anything.
@@ -147,6 +158,7 @@ void Registrar::Run() {
     // A failed call keeps the lease: the controller may only be slow or
     // restarting, and its answer after a restart (unknown) re-registers.
     Heartbeat(interval);
+    ReportConnected();
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -38,6 +39,9 @@ class Registrar {
     std::chrono::milliseconds call_deadline{5000};
     std::chrono::milliseconds min_backoff{100};
     std::chrono::milliseconds max_backoff{5000};
+    // Called on the registrar's thread whenever connected() changes (first
+    // when it first becomes true): the daemon's gRPC health follows it.
+    std::function<void(bool connected)> on_connected;
   };
 
   explicit Registrar(Options options);
@@ -57,6 +61,8 @@ class Registrar {
 
  private:
   void Run();
+  // Calls on_connected when connected() differs from what it last said.
+  void ReportConnected();
   bool Register();
   // False when the lease is unknown or the call failed. The call's deadline
   // is at most `interval`.
@@ -74,6 +80,7 @@ class Registrar {
   absl::Duration interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(1);
   std::atomic<int64_t> registrations_{0};
   std::atomic<bool> reached_{false};
+  bool reported_connected_ = false;  // The registrar thread's alone.
   std::thread thread_;
 };
 

@@ -25,6 +25,10 @@ absl::StatusOr<std::shared_ptr<Canceller>> SlotTable::Acquire(
     return absl::AlreadyExistsError(
         absl::StrCat("trial ", trial_id, " is already running here"));
   }
+  if (draining_) {
+    return absl::ResourceExhaustedError(
+        "this worker drains before it stops: it takes no new evaluations");
+  }
   Slot* free = Find("");
   if (free == nullptr) {
     turned_away_ = true;
@@ -35,6 +39,16 @@ absl::StatusOr<std::shared_ptr<Canceller>> SlotTable::Acquire(
   free->phase = v1::PHASE_SETUP;
   free->canceller = std::make_shared<Canceller>();
   return free->canceller;
+}
+
+void SlotTable::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+}
+
+bool SlotTable::draining() const {
+  absl::MutexLock lock(&mu_);
+  return draining_;
 }
 
 bool SlotTable::Release(const std::string& trial_id, Outcome outcome) {

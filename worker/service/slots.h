@@ -23,9 +23,9 @@ class SlotTable {
  public:
   explicit SlotTable(int slots);
 
-  // A slot for `trial_id`. RESOURCE_EXHAUSTED when every slot is busy;
-  // ALREADY_EXISTS when the trial already runs here; INVALID_ARGUMENT for
-  // an empty id.
+  // A slot for `trial_id`. RESOURCE_EXHAUSTED when every slot is busy or
+  // the table drains; ALREADY_EXISTS when the trial already runs here;
+  // INVALID_ARGUMENT for an empty id.
   absl::StatusOr<std::shared_ptr<Canceller>> Acquire(
       const std::string& trial_id);
   enum class Outcome { kSucceeded, kFailed, kCancelled };
@@ -37,6 +37,9 @@ class SlotTable {
   void SetPhase(const std::string& trial_id, v1::Phase phase);
   // True when the trial ran here and was told to stop.
   bool Cancel(const std::string& trial_id);
+  // From now on Acquire refuses; running trials go on (Worker.Drain).
+  void Drain();
+  bool draining() const;
 
   std::vector<v1::SlotStatus> Snapshot() const;
   std::vector<std::string> Running() const;
@@ -60,6 +63,7 @@ class SlotTable {
   int64_t completed_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
   bool turned_away_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace nasprune::worker

@@ -58,12 +58,15 @@ absl::StatusOr<std::unique_ptr<WorkerDaemon>> WorkerDaemon::Create(
   auto daemon = std::unique_ptr<WorkerDaemon>(
       new WorkerDaemon(std::move(options), std::move(identity)));
   const Options& o = daemon->options_;
+  WorkerDaemon* self = daemon.get();
   if (!o.controller.empty()) {
-    daemon->registrar_ = std::make_unique<Registrar>(
-        Registrar::Options{.controller_address = o.controller,
-                           .identity = daemon->identity_,
-                           .slots = &daemon->slots_,
-                           .clock = o.clock});
+    daemon->registrar_ = std::make_unique<Registrar>(Registrar::Options{
+        .controller_address = o.controller,
+        .identity = daemon->identity_,
+        .slots = &daemon->slots_,
+        .clock = o.clock,
+        // Runs between Start and Stop, while the server exists.
+        .on_connected = [self](bool connected) { self->SetReady(connected); }});
   }
   Registrar* registrar = daemon->registrar_.get();
   daemon->service_ = std::make_unique<WorkerServiceImpl>(
@@ -71,7 +74,7 @@ absl::StatusOr<std::unique_ptr<WorkerDaemon>> WorkerDaemon::Create(
                                  .slots = &daemon->slots_,
                                  .evaluator = o.evaluator,
                                  .metrics = o.metrics,
-                                 .slot_freed = [registrar] {
+                                 .heartbeat_now = [registrar] {
                                    if (registrar) registrar->Nudge();
                                  }});
   grpc::EnableDefaultHealthCheckService(true);
@@ -84,6 +87,10 @@ absl::StatusOr<std::unique_ptr<WorkerDaemon>> WorkerDaemon::Create(
     return absl::UnavailableError(
         absl::StrCat("listen: cannot listen on ", o.listen));
   }
+  // "" answers SERVING while the process serves (liveness); the Worker
+  // service follows readiness: registered and heard by the controller, or
+  // at once without one.
+  daemon->SetReady(registrar == nullptr);
   if (registrar != nullptr) registrar->Start();
   return daemon;
 }
@@ -97,6 +104,13 @@ void WorkerDaemon::Stop() {
   for (const std::string& id : slots_.Running()) slots_.Cancel(id);
   server_->Shutdown(std::chrono::system_clock::now() + options_.shutdown_grace);
   server_.reset();
+}
+
+void WorkerDaemon::SetReady(bool ready) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health != nullptr) {
+    health->SetServingStatus(v1::Worker::service_full_name(), ready);
+  }
 }
 
 absl::Status WorkerDaemon::Readiness() const {

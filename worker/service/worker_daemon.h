@@ -65,13 +65,16 @@ class WorkerDaemon {
 
   // What /readyz says: OK when the worker is registered with its controller
   // and its last call reached it (always, for a worker started without
-  // one); UNAVAILABLE otherwise.
+  // one); UNAVAILABLE otherwise. The gRPC health service says the same for
+  // the service nasprune.v1.Worker ("" answers SERVING while it serves).
   absl::Status Readiness() const;
 
   void Stop();
 
  private:
   WorkerDaemon(Options options, WorkerIdentity identity);
+  // The health of nasprune.v1.Worker.
+  void SetReady(bool ready);
 
   const Options options_;
   const WorkerIdentity identity_;

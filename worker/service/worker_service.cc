@@ -3,12 +3,16 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
+#include "common/jobspec/states.h"
 #include "common/status/evaluation_outcome.h"
 #include "common/status/grpc_status.h"
 
 namespace nasprune::worker {
+
+using jobspec::PhaseLabel;
 
 // One Evaluate call. It ends (Finish) only after its evaluation has
 // returned, so the evaluation thread never outlives it; it deletes itself
@@ -102,7 +106,7 @@ class EvaluateReactor final
                     : result.ok() ? "succeeded"
                                   : "failed",
                     start_, result);
-    if ((cancelled || turned_away) && o.slot_freed) o.slot_freed();
+    if ((cancelled || turned_away) && o.heartbeat_now) o.heartbeat_now();
     {
       absl::MutexLock lock(&mu_);
       if (cancelled) {
@@ -120,7 +124,12 @@ class EvaluateReactor final
   }
 
   void Progress(const v1::TrialProgress& progress) {
-    service_->options_.slots->SetPhase(request_.trial_id(), progress.phase());
+    const WorkerServiceImpl::Options& o = service_->options_;
+    o.slots->SetPhase(request_.trial_id(), progress.phase());
+    if (o.metrics != nullptr && progress.has_epoch()) {
+      o.metrics->epoch_seconds.Labels({PhaseLabel(progress.epoch().phase())})
+          .Observe(progress.epoch().seconds());
+    }
     {
       absl::MutexLock lock(&mu_);
       if (gone_) return;
@@ -207,6 +216,20 @@ void WorkerServiceImpl::Count(const char* outcome,
   m->evaluation_duration_seconds.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count());
+  if (r.ok()) {
+    const v1::PhaseSeconds& p = r->phase_seconds();
+    for (const auto& [phase, seconds] : {std::pair{v1::PHASE_SETUP, p.setup()},
+                                         {v1::PHASE_TRAIN, p.train()},
+                                         {v1::PHASE_PRUNE, p.prune()},
+                                         {v1::PHASE_FINETUNE, p.finetune()},
+                                         {v1::PHASE_MEASURE, p.measure()},
+                                         {v1::PHASE_EXPORT, p.export_()}}) {
+      // A phase the evaluation did not run (no pruning, no export) is not
+      // a zero-second one.
+      if (seconds > 0)
+        m->phase_seconds.Labels({PhaseLabel(phase)}).Observe(seconds);
+    }
+  }
   if (r.ok() && r->train_samples_per_second() > 0) {
     m->train_samples_per_second.Set(r->train_samples_per_second());
     m->train_gflops_per_second.Set(r->train_gflops_per_second());
@@ -230,6 +253,19 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Cancel(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* WorkerServiceImpl::Drain(
+    grpc::CallbackServerContext* context, const v1::DrainRequest*,
+    v1::DrainResponse* response) {
+  options_.slots->Drain();
+  // The controller hears of it at once (a heartbeat now), not at the next
+  // beat.
+  if (options_.heartbeat_now) options_.heartbeat_now();
+  response->set_running(options_.slots->busy());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* WorkerServiceImpl::Status(
     grpc::CallbackServerContext* context, const v1::WorkerStatusRequest*,
     v1::WorkerStatus* response) {
@@ -244,6 +280,7 @@ grpc::ServerUnaryReactor* WorkerServiceImpl::Status(
   }
   response->set_evaluations_completed(options_.slots->completed());
   response->set_evaluations_failed(options_.slots->failed());
+  response->set_draining(options_.slots->draining());
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
           .count());

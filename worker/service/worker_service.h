@@ -42,11 +42,11 @@ class WorkerServiceImpl final : public v1::Worker::CallbackService {
     Evaluator* evaluator = nullptr;
     // Optional; must outlive the service.
     WorkerMetrics* metrics = nullptr;
-    // Called on an evaluation thread when a slot frees after its evaluation
-    // was cancelled, or after a trial was turned away: the controller
-    // should hear of the free slot before the next regular heartbeat. It
-    // must not block.
-    std::function<void()> slot_freed;
+    // Called when the controller should hear from the worker before the
+    // next regular heartbeat: on an evaluation thread when a slot frees
+    // after its evaluation was cancelled or a trial was turned away, and
+    // on Drain. It must not block.
+    std::function<void()> heartbeat_now;
   };
 
   explicit WorkerServiceImpl(Options options);
@@ -60,6 +60,9 @@ class WorkerServiceImpl final : public v1::Worker::CallbackService {
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* context,
                                    const v1::WorkerStatusRequest* request,
                                    v1::WorkerStatus* response) override;
+  grpc::ServerUnaryReactor* Drain(grpc::CallbackServerContext* context,
+                                  const v1::DrainRequest* request,
+                                  v1::DrainResponse* response) override;
 
  private:
   friend class EvaluateReactor;

@@ -384,5 +384,45 @@ TEST_F(WorkerPoolTest, ASlotReportsItsWorkersEvaluatorVersion) {
   EXPECT_EQ(slot->evaluator_version, "synthetic-1");
 }
 
+TEST_F(WorkerPoolTest, ADrainingWorkerFinishesItsTrialsAndGetsNoMore) {
+  const std::string a = Register("a", 2);
+  Register("b", 1);
+  ASSERT_EQ(pool_.Acquire("j/0")->worker, "a");
+  v1::HeartbeatRequest beat;
+  beat.set_name("a");
+  beat.set_lease_id(a);
+  beat.add_running_trial_ids("j/0");
+  beat.set_draining(true);
+  ASSERT_TRUE(pool_.Heartbeat(beat).known());
+  EXPECT_EQ(pool_.free_slots(), 1);  // b's only.
+  EXPECT_EQ(pool_.Acquire("j/1")->worker, "b");
+  EXPECT_FALSE(pool_.Acquire("j/2").has_value());
+  // Its running trial is still its own, and ends as usual.
+  pool_.Release("j/0", WorkerPool::Outcome::kSucceeded);
+  EXPECT_FALSE(pool_.Acquire("j/2").has_value());
+  // A later heartbeat without the flag does not undo the drain.
+  beat.clear_running_trial_ids();
+  beat.set_draining(false);
+  ASSERT_TRUE(pool_.Heartbeat(beat).known());
+  EXPECT_FALSE(pool_.Acquire("j/2").has_value());
+  for (const v1::WorkerInfo& w : pool_.Describe()) {
+    EXPECT_EQ(w.state(), w.name() == "a" ? v1::WORKER_STATE_DRAINING
+                                         : v1::WORKER_STATE_BUSY)
+        << w.name();
+  }
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatRegistersDrainingGetsNothing) {
+  v1::RegisterRequest r;
+  r.set_name("a");
+  r.set_address("a:1");
+  r.set_slots(2);
+  r.set_evaluator_version("v");
+  r.set_draining(true);
+  ASSERT_TRUE(pool_.Register(r, nullptr).ok());
+  EXPECT_EQ(pool_.free_slots(), 0);
+  EXPECT_FALSE(pool_.Acquire("j/0").has_value());
+}
+
 }  // namespace
 }  // namespace nasprune::controller

@@ -25,6 +25,7 @@ class Recording : public SearchStrategy {
   void Observe(const Observation& o) override {
     observed_rungs.push_back(o.rung);
   }
+  DrawCounts Draws() const override { return inner_->Draws(); }
   v1::StrategyState Save() const override { return inner_->Save(); }
   absl::Status Restore(const v1::StrategyState& s) override {
     return inner_->Restore(s);

@@ -111,6 +111,7 @@ class DryOnce : public SearchStrategy {
     return out;
   }
   void Observe(const Observation&) override { ++observed_; }
+  DrawCounts Draws() const override { return {}; }
   v1::StrategyState Save() const override { return {}; }
   absl::Status Restore(const v1::StrategyState&) override {
     return absl::OkStatus();

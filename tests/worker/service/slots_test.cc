@@ -34,6 +34,22 @@ TEST(SlotTable, FillsUpThenRefusesWithResourceExhausted) {
   EXPECT_EQ(slots.failed(), 1);
 }
 
+TEST(SlotTable, ADrainingTableRefusesNewTrialsAndLetsRunningOnesEnd) {
+  SlotTable slots(2);
+  ASSERT_TRUE(slots.Acquire("j/0").ok());
+  EXPECT_FALSE(slots.draining());
+  slots.Drain();
+  EXPECT_TRUE(slots.draining());
+  const absl::Status refused = slots.Acquire("j/1").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("drains"), std::string::npos) << refused;
+  EXPECT_EQ(slots.Running(), (std::vector<std::string>{"j/0"}));
+  slots.Release("j/0", SlotTable::Outcome::kSucceeded);
+  EXPECT_EQ(slots.completed(), 1);
+  EXPECT_EQ(slots.Acquire("j/1").status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
 TEST(SlotTable, SnapshotShowsTrialsAndPhases) {
   SlotTable slots(3);
   ASSERT_TRUE(slots.Acquire("j/7").ok());

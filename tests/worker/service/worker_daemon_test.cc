@@ -2,9 +2,12 @@
 // synthetic evaluator), driven over gRPC, registering with a registry
 // served by the test itself.
 
+#include <sys/wait.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "common/jobspec/job_spec.h"
 #include "common/jobspec/yaml_proto.h"
@@ -60,6 +63,13 @@ class Registry final : public v1::WorkerRegistry::Service {
   void Forget() {
     std::lock_guard<std::mutex> lock(mu_);
     forget_ = true;
+  }
+  bool SawDraining() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& h : heartbeats_) {
+      if (h.draining()) return true;
+    }
+    return false;
   }
   void CancelAtNextHeartbeat(const std::string& trial) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -278,13 +288,89 @@ TEST_F(WorkerDaemon, BusyWorkerAnswersResourceExhaustedAndStatusShowsSlots) {
   EXPECT_EQ(status.evaluations_failed(), 0);
 }
 
-TEST_F(WorkerDaemon, HealthServiceAnswersServing) {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
+// The health of `service` ("" for the whole server), or UNKNOWN when the
+// call fails.
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+  auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
   grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  ASSERT_TRUE(health->Check(&context, request, &response).ok());
-  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  if (!health->Check(&context, request, &response).ok()) {
+    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  }
+  return response.status();
+}
+
+TEST_F(WorkerDaemon, HealthServiceAnswersServing) {
+  EXPECT_EQ(Health(channel_, ""),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_TRUE(Eventually([&] {
+    return Health(channel_, "nasprune.v1.Worker") ==
+           grpc::health::v1::HealthCheckResponse::SERVING;
+  }));
+}
+
+TEST_F(WorkerDaemon, WorkerHealthFollowsTheControllerAndTheProcessStaysLive) {
+  ASSERT_TRUE(Eventually([&] {
+    return Health(channel_, "nasprune.v1.Worker") ==
+           grpc::health::v1::HealthCheckResponse::SERVING;
+  }));
+  registry_server_->Shutdown();  // The controller goes away.
+  EXPECT_TRUE(Eventually([&] {
+    return Health(channel_, "nasprune.v1.Worker") ==
+           grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  EXPECT_EQ(Health(channel_, ""),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// `nasprune-worker drain` against the daemon; its exit status and log.
+std::pair<int, std::string> RunDrain(int port, int timeout_seconds) {
+  ChildProcess drain;
+  const std::string log =
+      ::testing::TempDir() + "/drain-" + std::to_string(port) + ".log";
+  EXPECT_TRUE(
+      drain.Start({NASPRUNE_WORKER_BIN, "drain", "--worker",
+                   "127.0.0.1:" + std::to_string(port), "--timeout-seconds",
+                   std::to_string(timeout_seconds)},
+                  log));
+  const int status = drain.Wait();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, drain.Log()};
+}
+
+TEST_F(WorkerDaemon, DrainStopsNewEvaluationsAndWaitsForRunningOnes) {
+  Outcome running;
+  std::thread run([&] { running = Run(*stub_, Request("job/9")); });
+  ASSERT_TRUE(Eventually([&] { return registry_.SawRunning("job/9"); }));
+  // The 10-s evaluation outlasts a 1-s drain: exit 1, naming it.
+  const auto [timed_out, timed_out_log] = RunDrain(port_, 1);
+  EXPECT_EQ(timed_out, 1) << timed_out_log;
+  EXPECT_NE(timed_out_log.find("still runs job/9"), std::string::npos)
+      << timed_out_log;
+  // The controller heard at once, and no new evaluation is taken.
+  EXPECT_TRUE(Eventually([&] { return registry_.SawDraining(); }));
+  const Outcome refused = Run(*stub_, Request("job/10"));
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  grpc::ClientContext context;
+  v1::WorkerStatus status;
+  ASSERT_TRUE(stub_->Status(&context, {}, &status).ok());
+  EXPECT_TRUE(status.draining());
+  // Once what runs has ended, a drain returns 0 at once.
+  ASSERT_TRUE(Eventually([&] { return CancelTrial(*stub_, "job/9"); }));
+  run.join();
+  const auto [drained, drained_log] = RunDrain(port_, 30);
+  EXPECT_EQ(drained, 0) << drained_log;
+  EXPECT_NE(drained_log.find("nothing runs"), std::string::npos) << drained_log;
+}
+
+TEST_F(WorkerDaemon, DrainNamesAWorkerItCannotReach) {
+  const auto [code, log] = RunDrain(FreePort(), 1);
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find("worker 127.0.0.1:"), std::string::npos) << log;
 }
 
 TEST_F(WorkerDaemon, RegistersAgainWhenTheControllerForgetsIt) {

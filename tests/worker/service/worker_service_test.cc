@@ -38,8 +38,16 @@ class FakeEvaluator final : public Evaluator {
                           std::chrono::minutes(5));
       return absl::CancelledError("evaluation cancelled");
     }
+    v1::TrialProgress epoch;  // One epoch of 2.5 s, then the result.
+    epoch.set_trial_id(request.trial_id());
+    epoch.set_phase(v1::PHASE_TRAIN);
+    epoch.mutable_epoch()->set_phase(v1::PHASE_TRAIN);
+    epoch.mutable_epoch()->set_seconds(2.5);
+    progress(epoch);
     v1::EvaluationResult result;
     result.set_cache_key(request.cache_key());
+    result.mutable_phase_seconds()->set_setup(0.5);
+    result.mutable_phase_seconds()->set_train(3);
     result.set_train_samples_per_second(1234);
     result.set_train_gflops_per_second(5.5);
     return result;
@@ -55,7 +63,7 @@ class WorkerServiceTest : public ::testing::Test {
         .slots = &slots_,
         .evaluator = &evaluator_,
         .metrics = &metrics_,
-        .slot_freed = [this] { freed_.fetch_add(1); }});
+        .heartbeat_now = [this] { freed_.fetch_add(1); }});
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -94,10 +102,11 @@ class WorkerServiceTest : public ::testing::Test {
 TEST_F(WorkerServiceTest, AnEvaluationEndsWithExactlyOneResultNamingTheWorker) {
   const Call call = Evaluate("t1");
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
-  ASSERT_EQ(call.events.size(), 1u);
-  ASSERT_TRUE(call.events[0].has_result());
-  EXPECT_EQ(call.events[0].result().worker(), "w");
-  EXPECT_EQ(call.events[0].result().cache_key(), "k-t1");
+  ASSERT_EQ(call.events.size(), 2u);  // The epoch, then the result.
+  EXPECT_TRUE(call.events[0].has_progress());
+  ASSERT_TRUE(call.events[1].has_result());
+  EXPECT_EQ(call.events[1].result().worker(), "w");
+  EXPECT_EQ(call.events[1].result().cache_key(), "k-t1");
   EXPECT_TRUE(slots_.Running().empty());
 }
 
@@ -193,6 +202,16 @@ TEST_F(WorkerServiceTest, CountsEvaluationsByOutcome) {
       3u);
   EXPECT_EQ(metrics_.train_samples_per_second.Value(), 1234);
   EXPECT_EQ(metrics_.train_gflops_per_second.Value(), 5.5);
+  // Phases of the two successes; a phase that did not run has no series.
+  const auto train = metrics_.phase_seconds.Labels({"train"}).Collect();
+  EXPECT_EQ(train.histogram.sample_count, 2u);
+  EXPECT_EQ(train.histogram.sample_sum, 6);
+  EXPECT_EQ(
+      metrics_.phase_seconds.Labels({"setup"}).Collect().histogram.sample_sum,
+      1);
+  const auto epochs = metrics_.epoch_seconds.Labels({"train"}).Collect();
+  EXPECT_EQ(epochs.histogram.sample_count, 2u);
+  EXPECT_EQ(epochs.histogram.sample_sum, 5);
   EXPECT_EQ(metrics_.slots.Labels({"free"}).Value(), 2);
   EXPECT_EQ(metrics_.slots.Labels({"busy"}).Value(), 0);
   const std::string text = registry_.TextFormat();
@@ -200,6 +219,7 @@ TEST_F(WorkerServiceTest, CountsEvaluationsByOutcome) {
       text.find("nasprune_worker_evaluations_total{outcome=\"succeeded\"} 2"),
       std::string::npos)
       << text;
+  EXPECT_EQ(text.find("phase=\"export\""), std::string::npos) << text;
 }
 
 TEST_F(WorkerServiceTest, StatusReportsTheSlots) {
