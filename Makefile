@@ -3,14 +3,16 @@
 #   make demo   install dependencies, build, run the main job
 #
 # Other targets: deps, build, test-deploy (the images and the compose stack,
-# built and run with a dockerd of its own), clean, format. Variables:
-# BUILD_DIR, JOBS.
+# built and run with a dockerd of its own), build-cuda (the worker and its
+# tests against LibTorch 2.x with CUDA, docs/worker.md), clean, format.
+# Variables: BUILD_DIR, CUDA_BUILD_DIR, JOBS.
 
 BUILD_DIR ?= build
+CUDA_BUILD_DIR ?= build-cuda
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNASPRUNE_WERROR=ON
 
-.PHONY: all deps build test test-deploy demo clean format
+.PHONY: all deps build build-cuda test test-deploy demo clean format
 
 all: build
 
@@ -22,6 +24,13 @@ $(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
 
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The worker against PyPI's LibTorch with CUDA (scripts/build-cuda.sh): built
+# with warnings as errors, its tests run on the CPU device.
+build-cuda:
+	@NASPRUNE_BUILD_DIR=$(BUILD_DIR) NASPRUNE_CUDA_BUILD_DIR=$(CUDA_BUILD_DIR) \
+	  scripts/install-deps.sh --cuda
+	JOBS=$(JOBS) scripts/build-cuda.sh $(CUDA_BUILD_DIR)
 
 # Everything but the `bench` label; a run that finds no test fails.
 test: build
@@ -40,4 +49,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(CUDA_BUILD_DIR)

@@ -5,12 +5,20 @@
 # tree, $NASPRUNE_BUILD_DIR/venv (default build/venv; never the system
 # Python).
 #
+# With --cuda it also installs LibTorch 2.x with CUDA for `make build-cuda`:
+# the pinned torch wheel of scripts/requirements-cuda.txt and the CUDA
+# libraries it links (about 2.5 GB of wheels, 6 GB installed) into
+# $NASPRUNE_CUDA_BUILD_DIR/venv (default build-cuda/venv). Compiling needs
+# the CUDA toolkit (nvcc) too; that one is not a Debian or PyPI package
+# here, so the script only checks it is there.
+#
 # Idempotent: when everything is already installed it only checks and
 # exits (well under a second). Runs as root, or through sudo otherwise.
 # Nothing is downloaded from anywhere but the Debian archive and PyPI.
 #
-# Usage: scripts/install-deps.sh [--check]
+# Usage: scripts/install-deps.sh [--check] [--cuda]
 #   --check  exit 1 (listing what is missing) instead of installing.
+#   --cuda   the CUDA build's LibTorch as well.
 set -euo pipefail
 
 packages=(
@@ -42,18 +50,26 @@ packages=(
   docker.io docker-compose debootstrap
 )
 cd "$(dirname "$0")/.."
-venv=${NASPRUNE_BUILD_DIR:-build}/venv
-requirements=scripts/requirements-deploy.txt
+check=0
+cuda=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=1 ;;
+    --cuda) cuda=1 ;;
+    *) echo "install-deps: unknown argument \"$arg\" (--check, --cuda)" >&2
+       exit 2 ;;
+  esac
+done
 
-# The venv is current when it holds exactly what the requirements pin.
-venv_current() {
-  [[ -x "$venv/bin/python3" ]] &&
-    cmp -s "$requirements" "$venv/.requirements" 2>/dev/null
-}
-
+# install_venv VENV REQUIREMENTS: the venv is current when it holds exactly
+# what the requirements pin; otherwise it is made anew (never half-updated).
 install_venv() {
-  if venv_current; then return 0; fi
-  if [[ "${1:-}" == "--check" ]]; then
+  local venv=$1 requirements=$2
+  if [[ -x "$venv/bin/python3" ]] &&
+     cmp -s "$requirements" "$venv/.requirements" 2>/dev/null; then
+    return 0
+  fi
+  if [[ $check -eq 1 ]]; then
     echo "install-deps: $venv lacks $requirements" >&2
     return 1
   fi
@@ -61,9 +77,22 @@ install_venv() {
   rm -rf "$venv"
   /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    --no-deps --require-hashes -r "$requirements"
+    --no-cache-dir --no-deps --require-hashes -r "$requirements"
   cp "$requirements" "$venv/.requirements"
   echo "install-deps: $venv is $(du -sh "$venv" | cut -f1)"
+}
+
+install_venvs() {
+  install_venv "${NASPRUNE_BUILD_DIR:-build}/venv" \
+    scripts/requirements-deploy.txt
+  [[ $cuda -eq 1 ]] || return 0
+  if ! command -v nvcc >/dev/null && [[ ! -x /usr/local/cuda/bin/nvcc ]]; then
+    echo "install-deps: --cuda: the CUDA toolkit (nvcc) is not installed;" \
+      "LibTorch's CMake config needs it to compile the CUDA build" >&2
+    return 1
+  fi
+  install_venv "${NASPRUNE_CUDA_BUILD_DIR:-build-cuda}/venv" \
+    scripts/requirements-cuda.txt
 }
 
 # One dpkg-query for all packages keeps the everything-installed path fast.
@@ -77,11 +106,11 @@ for p in "${packages[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  install_venv "${1:-}"
+  install_venvs
   exit 0
 fi
 
-if [[ "${1:-}" == "--check" ]]; then
+if [[ $check -eq 1 ]]; then
   echo "install-deps: missing packages: ${missing[*]}" >&2
   exit 1
 fi
@@ -99,5 +128,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-install_venv
+install_venvs
 echo "install-deps: done"

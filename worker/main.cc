@@ -24,6 +24,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,10 @@
 #include "common/metrics/metrics_server.h"
 #include "common/version.h"
 #include "google/protobuf/util/json_util.h"
+#include "worker/evaluator/device.h"
 #include "worker/evaluator/libtorch_evaluator.h"
 #include "worker/memory/caching_allocator.h"
+#include "worker/memory/device_memory.h"
 #include "worker/service/drain.h"
 #include "worker/service/metrics.h"
 #include "worker/service/worker_daemon.h"
@@ -65,6 +68,7 @@ struct EngineFlags {
   int threads = 0;
   std::string parent_dir;
   int cpu_cache_mib = 256;
+  int device_memory_reserve_mib = 1024;
 
   // A daemon keeps trained parents (in memory, and in --parent-dir when
   // set) for the evaluations that follow; a single evaluation only in
@@ -74,6 +78,8 @@ struct EngineFlags {
     options.dataset_search_path = dataset_roots;
     options.device = device;
     options.threads = threads;
+    options.device_memory_reserve_bytes =
+        static_cast<int64_t>(device_memory_reserve_mib) << 20;
     if (daemon || !parent_dir.empty()) {
       options.parents = std::make_shared<w::ParentStore>(
           w::ParentStore::Options{.directory = parent_dir});
@@ -123,6 +129,12 @@ absl::StatusOr<std::unique_ptr<w::Evaluator>> MakeEvaluator(
             std::chrono::milliseconds(flags.synthetic_stop_delay_ms)});
   }
   if (flags.evaluator == "libtorch") {
+    // A worker that cannot use its device says so now, not per trial.
+    if (absl::Status device = w::ParseDevice(engine.device).status();
+        !device.ok()) {
+      return absl::Status(device.code(),
+                          absl::StrCat("--device: ", device.message()));
+    }
     if (absl::Status s =
             nasprune::CreateFlagDirectory("--artifact-dir", flags.artifact_dir);
         !s.ok()) {
@@ -133,6 +145,17 @@ absl::StatusOr<std::unique_ptr<w::Evaluator>> MakeEvaluator(
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "--evaluator: \"", flags.evaluator, "\" is not libtorch or synthetic"));
+}
+
+// The device memory gauges of a CUDA worker.
+void SampleDeviceMemory(const torch::Device& device, w::WorkerMetrics& m) {
+  const std::optional<w::DeviceMemory> memory = w::QueryDeviceMemory(device);
+  if (!memory) return;
+  auto& g = m.device_memory_bytes;
+  g.Labels({"free"}).Set(static_cast<double>(memory->free_bytes));
+  g.Labels({"total"}).Set(static_cast<double>(memory->total_bytes));
+  g.Labels({"allocated"}).Set(static_cast<double>(memory->allocated_bytes));
+  g.Labels({"reserved"}).Set(static_cast<double>(memory->reserved_bytes));
 }
 
 int Serve(const ServeFlags& flags, const EngineFlags& engine) {
@@ -155,14 +178,20 @@ int Serve(const ServeFlags& flags, const EngineFlags& engine) {
   std::unique_ptr<nasprune::metrics::MetricsServer> metrics_server;
   if (!flags.metrics_address.empty()) {
     w::WorkerDaemon* d = daemon->get();
+    std::optional<torch::Device> cuda;
+    if (flags.evaluator == "libtorch") {
+      absl::StatusOr<torch::Device> device = w::ParseDevice(engine.device);
+      if (device.ok() && device->is_cuda()) cuda = *device;
+    }
     absl::StatusOr<std::unique_ptr<nasprune::metrics::MetricsServer>> started =
         nasprune::metrics::MetricsServer::Create(
             {.address = flags.metrics_address,
              .registry = &registry,
              .before_scrape =
-                 [&metrics] {
+                 [&metrics, cuda] {
                    metrics.resident_memory_bytes.Set(
                        static_cast<double>(w::ResidentBytes()));
+                   if (cuda) SampleDeviceMemory(*cuda, metrics);
                  },
              .readiness = [d] { return d->Readiness(); }});
     if (!started.ok()) return Fail(started.status());
@@ -326,6 +355,13 @@ void AddEngineFlags(CLI::App* command, EngineFlags& engine) {
                    "Most MiB of freed CPU tensor memory kept for reuse; all "
                    "of it goes back to the system whenever no evaluation runs")
       ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  command
+      ->add_option("--device-memory-reserve-mib",
+                   engine.device_memory_reserve_mib,
+                   "On a CUDA device, start an evaluation only while this "
+                   "many MiB are free on it (0: always)")
+      ->check(CLI::Range(0, 1 << 24))
       ->capture_default_str();
 }
 

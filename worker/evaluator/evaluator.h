@@ -53,6 +53,12 @@ class Evaluator {
 
   virtual Info info() const = 0;
 
+  // Whether one more evaluation may start now, asked before a slot is
+  // taken: RESOURCE_EXHAUSTED (the caller sends it elsewhere, no attempt
+  // spent) when the device lacks the memory for it. Every slot free is not
+  // enough on a GPU that other processes share.
+  virtual absl::Status Admit() { return absl::OkStatus(); }
+
   // Runs `request`, reporting `progress` (may be null) and stopping when
   // `canceller` is cancelled. See the contract above.
   virtual absl::StatusOr<v1::EvaluationResult> Evaluate(

@@ -4,9 +4,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/artifacts/artifacts.h"
@@ -17,6 +20,9 @@
 #include "worker/data/data_error.h"
 #include "worker/engine/engine.h"
 #include "worker/engine/score_model.h"
+#include "worker/evaluator/device.h"
+#include "worker/evaluator/oom_retry.h"
+#include "worker/memory/device_memory.h"
 
 namespace nasprune::worker {
 namespace {
@@ -78,20 +84,6 @@ absl::StatusOr<TrainOptions> ToTrainOptions(const v1::EvaluateRequest& r) {
     previous = boundary;
   }
   return o;
-}
-
-absl::StatusOr<torch::Device> ParseDevice(const std::string& device) {
-  try {
-    torch::Device parsed(device);
-    if (parsed.is_cuda() && !torch::cuda::is_available()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("device \"", device, "\": no CUDA device available"));
-    }
-    return parsed;
-  } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("device \"", device, "\" is not a device (cpu, cuda:N)"));
-  }
 }
 
 void FillEpochs(const std::vector<EpochStats>& epochs, v1::Phase phase,
@@ -189,6 +181,12 @@ absl::Status AddInheritance(const v1::EvaluateRequest& request,
 }
 
 }  // namespace
+
+std::string EvaluatorVersion(const std::string& device) {
+  return absl::StartsWith(device, "cuda")
+             ? absl::StrCat(kEvaluatorVersion, "+cuda")
+             : kEvaluatorVersion;
+}
 
 absl::Status StatusFromException(const std::exception& e) {
   const std::string what = e.what();
@@ -337,10 +335,15 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   }
 
   EngineResult outcome;
+  OomRetries retries;
   try {
     engine.data.directory = ResolveDatasetDirectory(
         dataset.name(), dataset.path(), options.dataset_search_path);
-    outcome = RunEngine(engine, callbacks, cancel);
+    ResetDevicePeak(*device);
+    outcome = RunHalvingBatchOnOom(
+        engine, kMinOomBatchSize,
+        [&](const EngineRequest& r) { return RunEngine(r, callbacks, cancel); },
+        ReleaseDeviceCache, &retries);
   } catch (const std::exception& e) {
     return StatusFromException(e);
   }
@@ -371,7 +374,7 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   v1::EvaluationResult result;
   result.set_genome_hash(genome::GenomeHash(request.genome()));
   result.set_cache_key(request.cache_key());
-  result.set_evaluator_version(kEvaluatorVersion);
+  result.set_evaluator_version(EvaluatorVersion(options.device));
   result.set_synthetic(false);
   result.set_val_accuracy(outcome.val_accuracy);
   result.set_val_loss(outcome.val_loss);
@@ -395,6 +398,9 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   latency->set_batch_size(static_cast<int32_t>(outcome.latency.batch_size));
   latency->set_repeats(outcome.latency.repeats);
   latency->set_device(outcome.latency.device);
+  latency->set_batch1_p90_ms(outcome.latency.batch1_p90_ms);
+  latency->set_batch_p90_ms(outcome.latency.batch_p90_ms);
+  latency->set_timing(outcome.latency.timing);
   latency->set_int8_batch1_ms(outcome.int8_batch1_ms);
   latency->set_quantization_note(outcome.quantization_note);
   if (outcome.int8_val_accuracy) {
@@ -413,6 +419,11 @@ absl::StatusOr<v1::EvaluationResult> EvaluateGenome(
   result.set_train_gflops_per_second(6.0 * outcome.parent_cost.macs *
                                      outcome.train_samples_per_second / 1e9);
   result.set_resumed_epochs(outcome.resumed_epochs);
+  result.set_batch_size(retries.batch_size);
+  result.set_oom_retries(retries.retries);
+  if (std::optional<DeviceMemory> memory = QueryDeviceMemory(*device)) {
+    result.set_device_peak_memory_bytes(memory->peak_allocated_bytes);
+  }
   result.set_inherited_fraction(outcome.inherited_fraction);
   FillEpochs(outcome.epochs, v1::PHASE_TRAIN, &result);
   FillEpochs(outcome.finetune_epochs, v1::PHASE_FINETUNE, &result);
@@ -461,7 +472,7 @@ absl::StatusOr<v1::EvaluationResult> ScoreKeptModel(
   v1::EvaluationResult result;
   result.set_genome_hash(genome::GenomeHash(request.genome()));
   result.set_cache_key(request.cache_key());
-  result.set_evaluator_version(kEvaluatorVersion);
+  result.set_evaluator_version(EvaluatorVersion(options.device));
   result.set_val_accuracy(scored.val_accuracy);
   result.set_val_loss(scored.val_loss);
   if (scored.test_accuracy) result.set_test_accuracy(*scored.test_accuracy);
@@ -475,7 +486,7 @@ absl::StatusOr<v1::EvaluationResult> ScoreKeptModel(
 }
 
 Evaluator::Info LibTorchEvaluator::info() const {
-  return {.version = kEvaluatorVersion,
+  return {.version = EvaluatorVersion(options_.device),
           .device = options_.device,
           .synthetic = false};
 }
@@ -488,8 +499,33 @@ absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
       !request.score_model_sha256().empty()
           ? ScoreKeptModel(request, artifact_dir_, options_)
           : Run(request, progress, canceller);
+  const int others = running_.load() - 1;
   if (--running_ == 0 && options_.on_idle) options_.on_idle();
+  if (!result.ok() &&
+      result.status().code() == absl::StatusCode::kResourceExhausted &&
+      others > 0 && absl::StartsWith(options_.device, "cuda")) {
+    return absl::UnavailableError(absl::StrCat(
+        result.status().message(), " (", others, " other evaluation(s) shared ",
+        options_.device, "; it may fit alone, so it is retried)"));
+  }
   return result;
+}
+
+absl::Status LibTorchEvaluator::Admit() {
+  absl::StatusOr<torch::Device> device = ParseDevice(options_.device);
+  if (!device.ok() || !device->is_cuda() ||
+      options_.device_memory_reserve_bytes <= 0) {
+    return absl::OkStatus();  // A bad device fails in Evaluate, by name.
+  }
+  std::optional<DeviceMemory> memory = QueryDeviceMemory(*device);
+  if (!memory || memory->free_bytes >= options_.device_memory_reserve_bytes) {
+    return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "device %s has %d MiB free, less than the %d MiB a new evaluation "
+      "needs (--device-memory-reserve-mib)",
+      options_.device, memory->free_bytes >> 20,
+      options_.device_memory_reserve_bytes >> 20));
 }
 
 absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Run(

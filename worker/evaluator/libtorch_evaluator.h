@@ -12,7 +12,9 @@
 // Status codes: INVALID_ARGUMENT for a bad genome or request (deterministic,
 // never retried); FAILED_PRECONDITION when the worker lacks the data set or
 // its files are corrupt; RESOURCE_EXHAUSTED when the device runs out of
-// memory for this genome (deterministic); CANCELLED; DEADLINE_EXCEEDED when
+// memory for this genome even at the smallest batch (deterministic; see
+// oom_retry.h); UNAVAILABLE when that happened on a GPU other evaluations
+// shared (retried); CANCELLED; DEADLINE_EXCEEDED when
 // the recipe's time limit ran out; INTERNAL for anything else.
 
 #include <atomic>
@@ -39,7 +41,14 @@ namespace nasprune::worker {
 // libtorch-4: CPU training in channels-last; torch's generator (dropout)
 // reseeded per training segment and before pruning, so that a promotion
 // that continues and a parent taken from the store give the same figures.
-inline constexpr char kEvaluatorVersion[] = "libtorch-4";
+// libtorch-5: latency p50 by nearest rank, with p90, CUDA events on GPUs;
+// an out-of-memory evaluation retried at half the batch size.
+inline constexpr char kEvaluatorVersion[] = "libtorch-5";
+
+// The version a worker on `device` registers with and puts in its results:
+// kEvaluatorVersion on the CPU, kEvaluatorVersion + "+cuda" on a GPU, so
+// that GPU and CPU results (latency above all) never share a cache key.
+std::string EvaluatorVersion(const std::string& device);
 
 struct EvaluatorOptions {
   // Roots searched for named data sets (<root>/<name>).
@@ -57,6 +66,9 @@ struct EvaluatorOptions {
   // Called by LibTorchEvaluator whenever an evaluation ends with no other
   // running (the daemon hands freed memory back: ReleaseFreeMemory).
   std::function<void()> on_idle;
+  // On a CUDA device, a new evaluation is admitted only while at least this
+  // much device memory is free (LibTorchEvaluator::Admit); 0 admits always.
+  int64_t device_memory_reserve_bytes = int64_t{1} << 30;
 };
 
 // The status of an exception raised inside an evaluation: DataError →
@@ -105,6 +117,13 @@ class LibTorchEvaluator final : public Evaluator {
         artifact_dir_(std::move(artifact_dir)) {}
 
   Info info() const override;
+  // On a CUDA device: RESOURCE_EXHAUSTED while less than
+  // device_memory_reserve_bytes are free on it (other slots or processes
+  // hold it), so that the controller sends the trial elsewhere or later.
+  absl::Status Admit() override;
+  // An evaluation that ran out of memory on a CUDA device while other
+  // evaluations shared it is UNAVAILABLE (retried), not RESOURCE_EXHAUSTED:
+  // the genome may fit alone.
   absl::StatusOr<v1::EvaluationResult> Evaluate(
       const v1::EvaluateRequest& request, const ProgressCallback& progress,
       Canceller& canceller) override;

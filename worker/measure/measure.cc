@@ -2,38 +2,83 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "worker/export/torchscript.h"
 
 #ifdef NASPRUNE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace nasprune::worker {
 namespace {
 
-void Synchronize(const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize(device.index());
-}
+constexpr char kCudaEvents[] = "cuda-events";
+constexpr char kSteadyClock[] = "steady-clock";
 
-double MedianForwardMs(NetworkImpl& network, const torch::Tensor& input,
-                       const LatencyOptions& options) {
+#ifdef NASPRUNE_WITH_CUDA
+// Milliseconds of each of `repeats` passes, between two CUDA events on the
+// device's current stream.
+std::vector<double> CudaEventTimesMs(NetworkImpl& network,
+                                     const torch::Tensor& input, int repeats) {
+  const c10::cuda::CUDAGuard guard(input.device());
+  const cudaStream_t stream =
+      c10::cuda::getCurrentCUDAStream(input.device().index()).stream();
+  cudaEvent_t start = nullptr, stop = nullptr;
+  C10_CUDA_CHECK(cudaEventCreate(&start));
+  C10_CUDA_CHECK(cudaEventCreate(&stop));
+  std::vector<double> times;
+  try {
+    for (int i = 0; i < repeats; ++i) {
+      C10_CUDA_CHECK(cudaEventRecord(start, stream));
+      network.forward(input);
+      C10_CUDA_CHECK(cudaEventRecord(stop, stream));
+      C10_CUDA_CHECK(cudaEventSynchronize(stop));
+      float ms = 0;
+      C10_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+      times.push_back(ms);
+    }
+  } catch (...) {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    throw;
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return times;
+}
+#endif
+
+// Milliseconds of each timed pass, after the warm-up passes.
+std::vector<double> ForwardTimesMs(NetworkImpl& network,
+                                   const torch::Tensor& input,
+                                   const LatencyOptions& options) {
   const torch::Device device = input.device();
   for (int i = 0; i < options.warmup; ++i) network.forward(input);
+  const int repeats = std::max(1, options.repeats);
+  if (device.is_cuda()) {
+#ifdef NASPRUNE_WITH_CUDA
+    torch::cuda::synchronize(device.index());
+    return CudaEventTimesMs(network, input, repeats);
+#else
+    throw std::runtime_error("this worker is built without CUDA");
+#endif
+  }
   std::vector<double> times;
-  for (int i = 0; i < std::max(1, options.repeats); ++i) {
-    Synchronize(device);
+  for (int i = 0; i < repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
     network.forward(input);
-    Synchronize(device);
     times.push_back(std::chrono::duration<double, std::milli>(
                         std::chrono::steady_clock::now() - start)
                         .count());
   }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2,
-                   times.end());
-  return times[times.size() / 2];
+  return times;
 }
 
 torch::Tensor Input(const NetworkImpl& network, int64_t batch) {
@@ -76,16 +121,30 @@ LatencyMeasurement MeasureLatency(NetworkImpl& network,
   network.eval();
   torch::NoGradGuard no_grad;
   LatencyMeasurement m;
-  m.batch1_ms = MedianForwardMs(network, Input(network, 1), options);
+  const std::vector<double> batch1 =
+      ForwardTimesMs(network, Input(network, 1), options);
+  m.batch1_ms = Percentile(batch1, 0.5);
+  m.batch1_p90_ms = Percentile(batch1, 0.9);
   m.batch_size = options.batch_size;
   if (options.batch_size > 0) {
-    m.batch_ms =
-        MedianForwardMs(network, Input(network, options.batch_size), options);
+    const std::vector<double> batch =
+        ForwardTimesMs(network, Input(network, options.batch_size), options);
+    m.batch_ms = Percentile(batch, 0.5);
+    m.batch_p90_ms = Percentile(batch, 0.9);
   }
-  m.repeats = options.repeats;
-  m.device = DeviceName(DeviceOf(network));
+  m.repeats = std::max(1, options.repeats);
+  const torch::Device device = DeviceOf(network);
+  m.device = DeviceName(device);
+  m.timing = device.is_cuda() ? kCudaEvents : kSteadyClock;
   network.train(was_training);
   return m;
+}
+
+double Percentile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  const double rank = std::ceil(q * static_cast<double>(values.size()));
+  const size_t index = static_cast<size_t>(std::max(1.0, rank)) - 1;
+  return values[std::min(index, values.size() - 1)];
 }
 
 int64_t ModelBytes(NetworkImpl& network, const InputNormalization& input) {

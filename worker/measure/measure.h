@@ -26,22 +26,34 @@ CostMeasurement MeasureCost(NetworkImpl& network);
 
 struct LatencyOptions {
   int warmup = 10;           // Untimed passes first.
-  int repeats = 50;          // Timed passes; the median is reported.
+  int repeats = 50;          // Timed passes; p50 and p90 are reported.
   int64_t batch_size = 128;  // 0: batch 1 only.
 };
 
 struct LatencyMeasurement {
-  double batch1_ms = 0;  // Median at batch 1.
-  double batch_ms = 0;   // Median at batch_size.
+  double batch1_ms = 0;      // p50 (median) at batch 1.
+  double batch1_p90_ms = 0;  // p90 at batch 1.
+  double batch_ms = 0;       // p50 at batch_size.
+  double batch_p90_ms = 0;   // p90 at batch_size.
   int64_t batch_size = 0;
   int repeats = 0;
   std::string device;
+  // How passes were timed: "cuda-events" (on the device's stream) or
+  // "steady-clock" (CPU, the wall time of each pass).
+  std::string timing;
 };
 
-// Median forward latency in eval mode without gradients, synchronizing the
-// device around each timed pass.
+// Forward latency in eval mode without gradients, the way the field measures
+// it: `warmup` untimed passes, then `repeats` timed ones, each timed alone.
+// On a CUDA device with CUDA events recorded on the current stream around
+// each pass (the device's time, without launch jitter on the host); on the
+// CPU with the steady clock.
 LatencyMeasurement MeasureLatency(NetworkImpl& network,
                                   const LatencyOptions& options);
+
+// The nearest-rank percentile `q` in (0, 1] of `values` (not empty): the
+// smallest value with at least q of them at or below it.
+double Percentile(std::vector<double> values, double q);
 
 // Bytes of the network's TorchScript archive.
 int64_t ModelBytes(NetworkImpl& network, const InputNormalization& input = {});

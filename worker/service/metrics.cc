@@ -34,9 +34,15 @@ WorkerMetrics::WorkerMetrics(metrics::Registry& registry)
                                     {"state"})),
       rejected(registry.AddCounter(
           "nasprune_worker_rejected_evaluations_total",
-          "Evaluate calls refused because every slot was busy.")),
+          "Evaluate calls refused because every slot was busy or the device "
+          "had too little memory free.")),
       resident_memory_bytes(registry.AddGauge(
           "nasprune_worker_resident_memory_bytes",
-          "Resident memory of the worker process, sampled at each scrape.")) {}
+          "Resident memory of the worker process, sampled at each scrape.")),
+      device_memory_bytes(registry.AddGaugeFamily(
+          "nasprune_worker_device_memory_bytes",
+          "CUDA device memory by kind: free and total on the device, "
+          "allocated and reserved by this worker's LibTorch allocator.",
+          {"kind"})) {}
 
 }  // namespace nasprune::worker

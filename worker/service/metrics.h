@@ -27,10 +27,15 @@ struct WorkerMetrics {
   metrics::Gauge& train_gflops_per_second;
   // Evaluation slots by state (busy, free).
   metrics::Family<metrics::Gauge>& slots;
-  // Evaluate calls refused because every slot was busy.
+  // Evaluate calls refused because every slot was busy or the device had
+  // too little memory free.
   metrics::Counter& rejected;
   // Resident memory of the process, sampled at each scrape (main.cc).
   metrics::Gauge& resident_memory_bytes;
+  // A CUDA worker's device memory by kind (free, total: the device's;
+  // allocated, reserved: LibTorch's CUDA allocator in this process),
+  // sampled at each scrape; no series on a CPU worker.
+  metrics::Family<metrics::Gauge>& device_memory_bytes;
 };
 
 }  // namespace nasprune::worker

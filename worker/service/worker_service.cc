@@ -36,8 +36,11 @@ class EvaluateReactor final
       return;
     }
     const WorkerServiceImpl::Options& o = service_->options_;
+    // The device's memory first: every slot free is not enough on a GPU.
+    absl::Status admitted = o.evaluator->Admit();
     absl::StatusOr<std::shared_ptr<Canceller>> canceller =
-        o.slots->Acquire(request_.trial_id());
+        admitted.ok() ? o.slots->Acquire(request_.trial_id())
+                      : absl::StatusOr<std::shared_ptr<Canceller>>(admitted);
     if (!canceller.ok()) {
       if (o.metrics != nullptr &&
           canceller.status().code() == absl::StatusCode::kResourceExhausted) {

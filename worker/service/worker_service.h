@@ -3,12 +3,13 @@
 
 // The gRPC Worker service (proto/nasprune/v1/worker.proto) around an
 // Evaluator, on the callback API. Evaluate takes a slot (RESOURCE_EXHAUSTED
-// when every slot is busy), runs the evaluation on an evaluation thread of
-// its own, streams its progress (one write in flight; a slow caller delays
-// progress, not training) and then exactly one result or failure event; a
-// caller that goes away, or Cancel, stops it at once through the call's
-// cancellation callback. Status reports the slots. This is the edge: the
-// evaluator sees no gRPC type, and statuses are converted once here.
+// when every slot is busy, or when the evaluator admits no more:
+// Evaluator::Admit, a GPU short of memory), runs the evaluation on an
+// evaluation thread of its own, streams its progress (one write in flight; a
+// slow caller delays progress, not training) and then exactly one result or
+// failure event; a caller that goes away, or Cancel, stops it at once through
+// the call's cancellation callback. Status reports the slots. This is the edge:
+// the evaluator sees no gRPC type, and statuses are converted once here.
 
 #include <chrono>
 #include <functional>

@@ -1,6 +1,7 @@
 #include "worker/train/trainer.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include <chrono>
 #include <cmath>
@@ -35,18 +36,32 @@ void SetLearningRate(torch::optim::Optimizer& optimizer, double lr) {
   }
 }
 
-// Autocast for the forward pass on CUDA devices; nothing on the CPU.
+// LibTorch 2.4 made autocast per device type and deprecated the CUDA-only
+// calls that 1.13 (Debian's) has alone.
+#if TORCH_VERSION_MAJOR > 2 || \
+    (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+void SetCudaAutocast(bool enabled) {
+  if (enabled) at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
+}
+#else
+void SetCudaAutocast(bool enabled) {
+  if (enabled) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(enabled);
+}
+#endif
+
+// bfloat16 autocast for the forward pass on CUDA devices (the state is the
+// thread's, so slots sharing a GPU do not disturb each other); nothing on
+// the CPU.
 class AutocastScope {
  public:
   explicit AutocastScope(bool enable) : enabled_(enable) {
-    if (enabled_) {
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    }
+    if (enabled_) SetCudaAutocast(true);
   }
   ~AutocastScope() {
     if (enabled_) {
-      at::autocast::set_enabled(false);
+      SetCudaAutocast(false);
       at::autocast::clear_cache();
     }
   }

@@ -40,6 +40,12 @@ TEST(EvaluateGenome, RunsThePipelineAndReportsEveryMetric) {
   EXPECT_EQ(result->latency().batch_size(), 8);
   EXPECT_NE(result->latency().device().find("cpu (2 threads)"),
             std::string::npos);
+  EXPECT_EQ(result->latency().timing(), "steady-clock");
+  EXPECT_GE(result->latency().batch1_p90_ms(), result->latency().batch1_ms());
+  EXPECT_GE(result->latency().batch_p90_ms(), result->latency().batch_ms());
+  EXPECT_EQ(result->batch_size(), request.recipe().batch_size());
+  EXPECT_EQ(result->oom_retries(), 0);
+  EXPECT_EQ(result->device_peak_memory_bytes(), 0);  // No device memory.
   EXPECT_GT(result->model_bytes(), 1000);
   EXPECT_EQ(result->artifact_sha256().size(), 64u);
   EXPECT_TRUE(std::filesystem::exists(archive));
@@ -441,17 +447,23 @@ TEST(EvaluateGenome, BadPlanIsRejectedBeforeTraining) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A c10::Error as LibTorch throws it (the constructor every LibTorch from
+// 1.13 on has; what() appends the backtrace after the message).
+c10::Error LibTorchError(const std::string& message) {
+  return c10::Error(c10::SourceLocation{__func__, __FILE__, __LINE__}, message);
+}
+
 TEST(StatusFromException, MapsLibTorchAndDataErrors) {
   const absl::Status oom = StatusFromException(
-      c10::Error("CUDA out of memory. Tried to allocate 2.00 GiB", "trace"));
+      LibTorchError("CUDA out of memory. Tried to allocate 2.00 GiB"));
   EXPECT_EQ(oom.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(oom.message().find("Tried to allocate"), std::string::npos);
   EXPECT_EQ(StatusFromException(std::bad_alloc()).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(StatusFromException(DataError("f: truncated")).code(),
             absl::StatusCode::kFailedPrecondition);
-  const absl::Status other = StatusFromException(c10::Error(
-      "\nshape mismatch in conv2d\nException raised from ...", "backtrace"));
+  const absl::Status other = StatusFromException(
+      LibTorchError("\nshape mismatch in conv2d\nException raised from ..."));
   EXPECT_EQ(other.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(other.message(), "evaluation failed: shape mismatch in conv2d");
 }

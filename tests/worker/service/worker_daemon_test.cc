@@ -426,6 +426,9 @@ TEST(WorkerFlags, BadFlagsAreRejectedNamingTheFlag) {
       {{"--listen", "nowhere"}, "--listen"},
       {{"--evaluator", "synthetic", "--synthetic-delay-ms", "-5"},
        "--synthetic-delay-ms"},
+      {{"--device", "gpu7"}, "--device"},
+      {{"--device", "mps"}, "--device"},
+      {{"--device-memory-reserve-mib", "-1"}, "--device-memory-reserve-mib"},
   };
   for (const Case& c : cases) {
     ChildProcess p;
@@ -445,6 +448,21 @@ TEST(WorkerFlags, BadFlagsAreRejectedNamingTheFlag) {
       EXPECT_NE(p.Log().find("HOST:PORT"), std::string::npos) << p.Log();
     }
   }
+}
+
+// A CUDA device this worker cannot use stops it at start, naming the flag:
+// exit 1 (the machine's fault, not the flag's syntax).
+TEST(WorkerFlags, AnUnusableCudaDeviceStopsTheWorkerAtStart) {
+  ChildProcess p;
+  ASSERT_TRUE(p.Start(
+      {NASPRUNE_WORKER_BIN, "serve", "--listen",
+       "127.0.0.1:" + std::to_string(FreePort()), "--device", "cuda:99"},
+      ::testing::TempDir() + "/bad-device.log"));
+  const int status = p.Wait();
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << p.Log();
+  EXPECT_NE(p.Log().find("--device: device \"cuda:99\""), std::string::npos)
+      << p.Log();
 }
 
 }  // namespace
