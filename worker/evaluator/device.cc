@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "worker/memory/device_memory.h"
 
@@ -39,6 +40,10 @@ absl::StatusOr<torch::Device> ParseDevice(const std::string& device) {
                      " CUDA device(s), cuda:0 to cuda:", count - 1));
   }
   return *parsed;
+}
+
+bool NamesCudaDevice(const std::string& device) {
+  return absl::StartsWith(device, "cuda");
 }
 
 }  // namespace nasprune::worker

@@ -20,6 +20,10 @@ namespace nasprune::worker {
 // before it registers.
 absl::StatusOr<torch::Device> ParseDevice(const std::string& device);
 
+// Whether `device` names a CUDA device ("cuda", "cuda:N"), without parsing
+// or querying it: for the decisions made on every evaluation.
+bool NamesCudaDevice(const std::string& device);
+
 }  // namespace nasprune::worker
 
 #endif  // NASPRUNE_WORKER_EVALUATOR_DEVICE_H_

@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -183,9 +182,8 @@ absl::Status AddInheritance(const v1::EvaluateRequest& request,
 }  // namespace
 
 std::string EvaluatorVersion(const std::string& device) {
-  return absl::StartsWith(device, "cuda")
-             ? absl::StrCat(kEvaluatorVersion, "+cuda")
-             : kEvaluatorVersion;
+  return NamesCudaDevice(device) ? absl::StrCat(kEvaluatorVersion, "+cuda")
+                                 : kEvaluatorVersion;
 }
 
 absl::Status StatusFromException(const std::exception& e) {
@@ -503,7 +501,7 @@ absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
   if (--running_ == 0 && options_.on_idle) options_.on_idle();
   if (!result.ok() &&
       result.status().code() == absl::StatusCode::kResourceExhausted &&
-      others > 0 && absl::StartsWith(options_.device, "cuda")) {
+      others > 0 && NamesCudaDevice(options_.device)) {
     return absl::UnavailableError(absl::StrCat(
         result.status().message(), " (", others, " other evaluation(s) shared ",
         options_.device, "; it may fit alone, so it is retried)"));
@@ -512,6 +510,8 @@ absl::StatusOr<v1::EvaluationResult> LibTorchEvaluator::Evaluate(
 }
 
 absl::Status LibTorchEvaluator::Admit() {
+  // Called before every evaluation: a CPU worker has nothing to check.
+  if (!NamesCudaDevice(options_.device)) return absl::OkStatus();
   absl::StatusOr<torch::Device> device = ParseDevice(options_.device);
   if (!device.ok() || !device->is_cuda() ||
       options_.device_memory_reserve_bytes <= 0) {
